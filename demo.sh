@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# distcore's main job: two inventory instances sharing one database and an order service in front of
+# them, all on embedded defaults. `./demo.sh` runs the scenario and stops everything; `./demo.sh up`
+# leaves the services running, `./demo.sh down` stops them.
+#
+# Overridable: ORDER_PORT (8080), INVENTORY_PORTS ("8081 8082"), DATA_DIR (target/demo), READY_TIMEOUT (180 s).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ORDER_PORT=${ORDER_PORT:-8080}
+INVENTORY_PORTS=${INVENTORY_PORTS:-"8081 8082"}
+DATA_DIR=${DATA_DIR:-$PWD/target/demo}
+READY_TIMEOUT=${READY_TIMEOUT:-180}
+RUN_DIR="$DATA_DIR/run"
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+INVENTORY_JAR=sample-inventory-service/target/sample-inventory-service-0.1.0-SNAPSHOT-exec.jar
+ORDER_JAR=sample-order-service/target/sample-order-service-0.1.0-SNAPSHOT-exec.jar
+
+log() { printf '[demo] %s\n' "$*" >&2; }
+fail() { log "FAILED: $*"; exit 1; }
+
+build() {
+  log "building the samples (no tests)..."
+  ./mvnw -B -q -DskipTests -pl sample-inventory-service,sample-order-service -am package
+}
+
+# start NAME PORT JAR [ENV=VALUE...]: runs the jar in the background, remembering its pid.
+start() {
+  local name=$1 port=$2 jar=$3; shift 3
+  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    fail "port $port is already in use (set ORDER_PORT / INVENTORY_PORTS, or run ./demo.sh down)"
+  fi
+  env "$@" DATA_DIR="$DATA_DIR" "$JAVA" -jar "$jar" --server.port="$port" >"$RUN_DIR/$name.log" 2>&1 &
+  echo $! >"$RUN_DIR/$name.pid"
+  log "started $name on port $port (pid $!, log $RUN_DIR/$name.log)"
+}
+
+wait_ready() {
+  local name=$1 port=$2 deadline=$((SECONDS + READY_TIMEOUT))
+  until curl -sf "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+      tail -n 30 "$RUN_DIR/$name.log" >&2 || true
+      fail "$name exited before it was ready"
+    fi
+    ((SECONDS < deadline)) || fail "$name was not ready on port $port after ${READY_TIMEOUT}s"
+    sleep 0.5
+  done
+  log "$name ready on port $port"
+}
+
+up() {
+  [ -f "$INVENTORY_JAR" ] && [ -f "$ORDER_JAR" ] && [ -n "${DEMO_SKIP_BUILD:-}" ] || build
+  mkdir -p "$RUN_DIR"
+  local instances="" first=1 port
+  for port in $INVENTORY_PORTS; do
+    instances="${instances:+$instances,}http://127.0.0.1:$port"
+    start "inventory-$port" "$port" "$INVENTORY_JAR"
+    # The first instance opens the shared H2 file and serves it to the others: let it finish first.
+    if ((first)); then wait_ready "inventory-$port" "$port"; first=0; fi
+  done
+  start order "$ORDER_PORT" "$ORDER_JAR" INVENTORY_INSTANCES="$instances"
+  for port in $INVENTORY_PORTS; do wait_ready "inventory-$port" "$port"; done
+  wait_ready order "$ORDER_PORT"
+}
+
+down() {
+  local pidfile pid stopped=0
+  for pidfile in "$RUN_DIR"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; stopped=$((stopped + 1)); fi
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  log "stopped $stopped process(es)"
+}
+
+json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p"; }
+
+scenario() {
+  local order="http://127.0.0.1:$ORDER_PORT" first_inventory=${INVENTORY_PORTS%% *} sku="A1" i
+  local inventory="http://127.0.0.1:$first_inventory"
+  curl -sf -XPOST "$inventory/inventory/$sku/restock" -H 'Content-Type: application/json' -d '{"quantity":10}' >/dev/null \
+    || fail "restock failed"
+  log "restocked $sku with 10 units; placing 6 orders of 2 units at once"
+  local clients=()
+  for i in 1 2 3 4 5 6; do
+    curl -s -o "$RUN_DIR/order-$i.json" -w '%{http_code}' -XPOST "$order/orders" -H 'Content-Type: application/json' \
+      -d "{\"userId\":\"u$i\",\"sku\":\"$sku\",\"quantity\":2}" >"$RUN_DIR/order-$i.code" &
+    clients+=($!)
+  done
+  wait "${clients[@]}"
+
+  local confirmed=0 cancelled=0 code status id reason
+  echo
+  echo "Orders"
+  printf '  %-38s %-5s %-4s %-10s %s\n' "ORDER ID" "USER" "HTTP" "STATUS" "REASON"
+  for i in 1 2 3 4 5 6; do
+    code=$(cat "$RUN_DIR/order-$i.code")
+    status=$(json_field status <"$RUN_DIR/order-$i.json")
+    id=$(json_field orderId <"$RUN_DIR/order-$i.json")
+    reason=$(json_field reason <"$RUN_DIR/order-$i.json")
+    printf '  %-38s %-5s %-4s %-10s %s\n' "$id" "u$i" "$code" "$status" "$reason"
+    case "$code/$status" in
+      201/CONFIRMED) confirmed=$((confirmed + 1)) ;;
+      409/CANCELLED) cancelled=$((cancelled + 1)) ;;
+      *) fail "order $i answered $code: $(cat "$RUN_DIR/order-$i.json")" ;;
+    esac
+    [ "$(curl -sf "$order/orders/$id" | json_field status)" = "$status" ] || fail "GET /orders/$id does not show $status"
+  done
+
+  echo
+  echo "Final stock (as every inventory instance sees it)"
+  local stock port available sold
+  for port in $INVENTORY_PORTS; do
+    stock=$(curl -sf "http://127.0.0.1:$port/inventory/$sku") || fail "inventory on $port did not answer"
+    available=$(json_field available <<<"$stock")
+    sold=$(json_field sold <<<"$stock")
+    printf '  port %-5s %s\n' "$port" "$stock"
+    [ "$available" = 0 ] && [ "$sold" = 10 ] || fail "expected available=0 sold=10 on port $port, got $stock"
+  done
+  echo
+  echo "Result: $confirmed confirmed, $cancelled cancelled (expected 5 and 1)"
+  [ "$confirmed" = 5 ] && [ "$cancelled" = 1 ] || fail "unexpected outcome"
+  log "demo passed"
+}
+
+case "${1:-run}" in
+  run)
+    down 2>/dev/null || true
+    rm -rf "$DATA_DIR"
+    mkdir -p "$RUN_DIR"
+    trap 'down' EXIT
+    trap 'exit 130' INT TERM
+    up
+    scenario
+    ;;
+  up)
+    mkdir -p "$RUN_DIR"
+    trap 'down' EXIT
+    trap 'exit 130' INT TERM
+    up
+    trap - EXIT
+    log "services are up: order http://127.0.0.1:$ORDER_PORT, inventory on ports $INVENTORY_PORTS; stop them with ./demo.sh down"
+    ;;
+  down)
+    down
+    ;;
+  *)
+    echo "usage: $0 [run|up|down]" >&2
+    exit 2
+    ;;
+esac

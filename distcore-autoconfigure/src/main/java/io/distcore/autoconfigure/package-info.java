@@ -1,0 +1,4 @@
+/**
+ * Auto-configuration of what every distcore capability shares.
+ */
+package io.distcore.autoconfigure;

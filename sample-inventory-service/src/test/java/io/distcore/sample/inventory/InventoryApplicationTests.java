@@ -1,0 +1,123 @@
+package io.distcore.sample.inventory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import io.distcore.test.Http;
+import io.distcore.test.Http.Response;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = "spring.datasource.url=jdbc:h2:mem:inventory-app-tests;DB_CLOSE_DELAY=-1")
+class InventoryApplicationTests {
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void restockCreatesAnUnknownSkuAndAddsToAKnownOne() {
+		String sku = newSku();
+		assertStock(post("/inventory/" + sku + "/restock", "{\"quantity\":5}"), 200, sku, 5, 0);
+		assertStock(post("/inventory/" + sku + "/restock", "{\"quantity\":3}"), 200, sku, 8, 0);
+		assertStock(Http.get(url("/inventory/" + sku)), 200, sku, 8, 0);
+	}
+
+	@Test
+	void unknownSkuIsA404Problem() {
+		Response response = Http.get(url("/inventory/" + newSku()));
+		assertProblem(response, 404, "Unknown SKU");
+	}
+
+	@Test
+	void invalidQuantityIsA400ProblemNamingTheField() {
+		String sku = newSku();
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":0}"), 400, "quantity");
+		assertProblem(post("/inventory/" + sku + "/restock", "{}"), 400, "quantity");
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":\"many\"}"), 400, "quantity");
+		assertProblem(post("/inventory/" + sku + "/restock", "not json"), 400, "not valid JSON");
+		assertThat(Http.get(url("/inventory/" + sku)).status()).isEqualTo(404);
+	}
+
+	@Test
+	void deductionIsAppliedOncePerOrderAndRefusedWhenStockIsShort() {
+		String sku = newSku();
+		post("/inventory/" + sku + "/restock", "{\"quantity\":5}");
+		assertStock(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o1\",\"quantity\":2}"), 200, sku, 3, 2);
+		assertStock(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o1\",\"quantity\":2}"), 200, sku, 3, 2);
+		assertProblem(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o2\",\"quantity\":4}"), 409,
+				"Insufficient stock");
+		assertStock(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o2\",\"quantity\":3}"), 200, sku, 0, 5);
+	}
+
+	@Test
+	void concurrentRestocksAreAllCounted() throws Exception {
+		String sku = newSku();
+		ExecutorService pool = Executors.newFixedThreadPool(8);
+		try {
+			List<Future<Response>> calls = new ArrayList<>();
+			for (int i = 0; i < 40; i++) {
+				calls.add(pool.submit(() -> post("/inventory/" + sku + "/restock", "{\"quantity\":1}")));
+			}
+			for (Future<Response> call : calls) {
+				assertThat(call.get().status()).isEqualTo(200);
+			}
+		}
+		finally {
+			pool.shutdown();
+		}
+		assertStock(Http.get(url("/inventory/" + sku)), 200, sku, 40, 0);
+	}
+
+	@Test
+	void readinessIsUpWithTheDatabase() {
+		Response response = Http.get(url("/actuator/health/readiness"));
+		assertThat(response.status()).isEqualTo(200);
+		JsonNode body = json.readTree(response.body());
+		assertThat(body.path("status").asString()).isEqualTo("UP");
+		assertThat(body.path("components").path("db").path("status").asString()).isEqualTo("UP");
+	}
+
+	private Response post(String path, String body) {
+		return Http.postJson(url(path), body);
+	}
+
+	private String url(String path) {
+		return "http://127.0.0.1:" + this.port + path;
+	}
+
+	private static String newSku() {
+		return "SKU-" + UUID.randomUUID().toString().substring(0, 8);
+	}
+
+	private static void assertStock(Response response, int status, String sku, int available, int sold) {
+		assertThat(response.status()).as(response.body()).isEqualTo(status);
+		JsonNode body = json.readTree(response.body());
+		assertThat(body.path("sku").asString()).isEqualTo(sku);
+		assertThat(body.path("available").asInt()).isEqualTo(available);
+		assertThat(body.path("frozen").asInt()).isZero();
+		assertThat(body.path("sold").asInt()).isEqualTo(sold);
+	}
+
+	static void assertProblem(Response response, int status, String detailFragment) {
+		assertThat(response.status()).as(response.body()).isEqualTo(status);
+		assertThat(response.contentType()).startsWith("application/problem+json");
+		JsonNode body = json.readTree(response.body());
+		assertThat(body.path("status").asInt()).isEqualTo(status);
+		assertThat(body.path("title").asString() + " " + body.path("detail").asString()).contains(detailFragment);
+	}
+
+}

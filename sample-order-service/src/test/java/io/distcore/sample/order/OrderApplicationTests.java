@@ -1,0 +1,163 @@
+package io.distcore.sample.order;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import io.distcore.sample.inventory.InventoryApplication;
+import io.distcore.test.Http;
+import io.distcore.test.Http.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.client.RestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The order service against two real inventory instances (sharing one database) and one address where
+ * nothing listens.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = "spring.datasource.url=jdbc:h2:mem:order-app-tests;DB_CLOSE_DELAY=-1")
+class OrderApplicationTests {
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	private static List<ConfigurableApplicationContext> inventories;
+
+	@LocalServerPort
+	int port;
+
+	@DynamicPropertySource
+	static void inventoryInstances(DynamicPropertyRegistry registry) {
+		inventories = List.of(startInventory(), startInventory());
+		registry.add("sample.inventory.instances", () -> deadAddress() + "," + inventoryUrl(0) + "," + inventoryUrl(1));
+	}
+
+	@AfterAll
+	static void stopInventories() {
+		inventories.forEach(ConfigurableApplicationContext::close);
+	}
+
+	@Test
+	void orderWithEnoughStockIsConfirmedAndReadable() {
+		String sku = restockedSku(5);
+		Response response = placeOrder("u1", sku, 2);
+		assertThat(response.status()).as(response.body()).isEqualTo(201);
+		JsonNode order = json.readTree(response.body());
+		assertThat(order.path("orderId").isString()).isTrue();
+		assertThat(order.path("userId").asString()).isEqualTo("u1");
+		assertThat(order.path("sku").asString()).isEqualTo(sku);
+		assertThat(order.path("quantity").asInt()).isEqualTo(2);
+		assertThat(order.path("status").asString()).isEqualTo("CONFIRMED");
+		assertThat(order.has("reason")).isFalse();
+
+		Response read = Http.get(url("/orders/" + order.path("orderId").asString()));
+		assertThat(read.status()).isEqualTo(200);
+		assertThat(json.readTree(read.body())).isEqualTo(order);
+		assertThat(Http.get(inventoryUrl(1) + "/inventory/" + sku).body()).contains("\"available\":3", "\"sold\":2");
+	}
+
+	@Test
+	void orderBeyondStockIsCancelledWithAReasonAndLeavesStockAlone() {
+		String sku = restockedSku(1);
+		Response response = placeOrder("u2", sku, 2);
+		assertThat(response.status()).as(response.body()).isEqualTo(409);
+		JsonNode order = json.readTree(response.body());
+		assertThat(order.path("status").asString()).isEqualTo("CANCELLED");
+		assertThat(order.path("reason").asString()).contains("insufficient stock");
+		assertThat(Http.get(url("/orders/" + order.path("orderId").asString())).body()).contains("CANCELLED");
+		assertThat(Http.get(inventoryUrl(0) + "/inventory/" + sku).body()).contains("\"available\":1");
+	}
+
+	@Test
+	void everyOrderIsServedAlthoughOneInstanceIsDown() {
+		String sku = restockedSku(10);
+		for (int i = 0; i < 10; i++) {
+			assertThat(placeOrder("u3", sku, 1).status()).isEqualTo(201);
+		}
+		assertThat(placeOrder("u3", sku, 1).status()).isEqualTo(409);
+	}
+
+	@Test
+	void invalidInputIsA400ProblemNamingTheField() {
+		assertProblem(Http.postJson(url("/orders"), "{\"sku\":\"A1\",\"quantity\":1}"), 400, "userId");
+		assertProblem(Http.postJson(url("/orders"), "{\"userId\":\"u\",\"sku\":\"A1\",\"quantity\":0}"), 400, "quantity");
+		assertProblem(Http.postJson(url("/orders"), "{\"userId\":\"u\",\"sku\":\"A1\",\"quantity\":\"two\"}"), 400,
+				"quantity");
+		assertProblem(Http.postJson(url("/orders"), "{\"userId\":\"u\",\"quantity\":1}"), 400, "sku");
+		assertProblem(Http.postJson(url("/orders"), "<order/>"), 400, "JSON");
+	}
+
+	@Test
+	void unknownOrderIsA404Problem() {
+		assertProblem(Http.get(url("/orders/" + UUID.randomUUID())), 404, "Unknown order");
+	}
+
+	@Test
+	void noReachableInventoryIsATypedFailure() {
+		InventoryClient client = new InventoryClient(
+				new InventoryProperties(List.of(URI.create(deadAddress())), Duration.ofSeconds(1)), RestClient.builder());
+		assertThatExceptionOfType(InventoryUnavailableException.class).isThrownBy(() -> client.deduct("o", "A1", 1))
+			.satisfies((ex) -> assertThat(ex.getStatusCode().value()).isEqualTo(503));
+	}
+
+	private Response placeOrder(String user, String sku, int quantity) {
+		return Http.postJson(url("/orders"),
+				"{\"userId\":\"" + user + "\",\"sku\":\"" + sku + "\",\"quantity\":" + quantity + "}");
+	}
+
+	private static String restockedSku(int quantity) {
+		String sku = "SKU-" + UUID.randomUUID().toString().substring(0, 8);
+		Response restock = Http.postJson(inventoryUrl(0) + "/inventory/" + sku + "/restock", "{\"quantity\":" + quantity + "}");
+		assertThat(restock.status()).isEqualTo(200);
+		return sku;
+	}
+
+	private String url(String path) {
+		return "http://127.0.0.1:" + this.port + path;
+	}
+
+	private static String inventoryUrl(int index) {
+		return "http://127.0.0.1:" + inventories.get(index).getEnvironment().getProperty("local.server.port");
+	}
+
+	private static ConfigurableApplicationContext startInventory() {
+		// A config name of its own keeps this context away from the order service's application.yml.
+		return new SpringApplicationBuilder(InventoryApplication.class).run("--spring.config.name=inventory-under-test",
+				"--server.port=0", "--spring.datasource.url=jdbc:h2:mem:order-app-tests-inventory;DB_CLOSE_DELAY=-1",
+				"--spring.sql.init.mode=always", "--spring.sql.init.schema-locations=classpath:inventory-schema.sql",
+				"--spring.mvc.problemdetails.enabled=true");
+	}
+
+	private static String deadAddress() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return "http://127.0.0.1:" + socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static void assertProblem(Response response, int status, String fragment) {
+		assertThat(response.status()).as(response.body()).isEqualTo(status);
+		assertThat(response.contentType()).startsWith("application/problem+json");
+		JsonNode body = json.readTree(response.body());
+		assertThat(body.path("title").asString() + " " + body.path("detail").asString()).contains(fragment);
+	}
+
+}
