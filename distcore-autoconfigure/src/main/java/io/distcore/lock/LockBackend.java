@@ -1,0 +1,82 @@
+package io.distcore.lock;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/**
+ * What a lock backend implements: one named lock per {@code name}, held by at most one {@code owner} at a
+ * time. Reentrancy, watchdog renewal, loss detection and listeners live above this SPI in
+ * {@link LockRegistry}, so a backend only ever sees the first acquisition and the last release of a hold.
+ * <p>
+ * Owners are opaque strings, unique across processes (instance id plus thread or explicit owner). A backend
+ * must be safe for concurrent use by many owners and never let an owner release or renew a lock it does not
+ * hold.
+ */
+public interface LockBackend {
+
+	/**
+	 * Name of the backend: {@code local}, {@code redis}, {@code redlock}, {@code zookeeper} or {@code jdbc}.
+	 * @return the name used in configuration, annotations, logs and metrics
+	 */
+	String name();
+
+	/**
+	 * Acquires the lock for {@code owner}, waiting up to {@code waitTime} while another owner holds it. Waiting
+	 * is event driven where the backend allows it (no busy polling).
+	 * @param name lock name
+	 * @param owner the acquiring owner
+	 * @param leaseTime how long the lock stays held without {@link #renew renewal}; the backend frees it after
+	 * that even if the owner never releases it
+	 * @param waitTime how long to wait for a holder to go away; zero means try once
+	 * @return the fencing token of the new hold, strictly greater than every token handed out before for this
+	 * name; empty when the wait ran out
+	 * @throws InterruptedException if the thread was interrupted while waiting; nothing is held then
+	 * @throws LockBackendUnavailableException if the backend cannot be reached; nothing is held then
+	 */
+	OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime) throws InterruptedException;
+
+	/**
+	 * Extends a hold of {@code owner} to {@code leaseTime} from now.
+	 * @param name lock name
+	 * @param owner the holder
+	 * @param leaseTime new remaining lease
+	 * @return {@code false} if {@code owner} no longer holds the lock (expired, deleted, taken over)
+	 * @throws LockBackendUnavailableException if the backend cannot be reached; the caller retries
+	 */
+	boolean renew(String name, String owner, Duration leaseTime);
+
+	/**
+	 * Releases a hold of {@code owner}. Safe to repeat: a second call, or a call after the lease expired,
+	 * changes nothing and never frees another owner's hold.
+	 * @param name lock name
+	 * @param owner the holder
+	 * @return {@code false} if {@code owner} did not hold the lock any more
+	 * @throws LockBackendUnavailableException if the backend cannot be reached; the lease frees the lock later
+	 */
+	boolean release(String name, String owner);
+
+	/**
+	 * Registers the callback a backend calls when it learns, by itself, that holds are gone (a ZooKeeper
+	 * session lost, say). Backends that only learn of losses through {@link #renew} keep the default.
+	 * @param callback receives the lock name and owner of every hold that is gone
+	 */
+	default void onLoss(LossCallback callback) {
+	}
+
+	/**
+	 * Receives holds a backend found lost by itself.
+	 */
+	@FunctionalInterface
+	interface LossCallback {
+
+		/**
+		 * The hold of {@code owner} on {@code name} is gone.
+		 * @param name lock name
+		 * @param owner former holder
+		 * @param reason human-readable cause
+		 */
+		void lost(String name, String owner, String reason);
+
+	}
+
+}

@@ -1,0 +1,478 @@
+package io.distcore.lock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import io.distcore.support.InstanceId;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.util.Assert;
+
+/**
+ * Hands out {@link NamedLock named locks} on one or more {@link LockBackend backends}, and keeps what this
+ * process holds: reentry counts, leases, the watchdog that renews holds without an explicit lease, and the
+ * loss of holds. One registry per application context.
+ */
+public final class LockRegistry implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(LockRegistry.class);
+
+	private final InstanceId instanceId;
+
+	private final Map<String, BackendHolds> backends;
+
+	private final String defaultBackend;
+
+	private final Duration watchdogLease;
+
+	private final LockListener listener;
+
+	private final ScheduledExecutorService watchdog;
+
+	/**
+	 * Creates a registry.
+	 * @param instanceId identity of this process, the first part of every owner
+	 * @param backends the backends, by their {@link LockBackend#name() names}
+	 * @param defaultBackend name of the backend {@link #getLock(String)} uses
+	 * @param watchdogLease lease of holds without an explicit one; renewed every third of it
+	 * @param listeners listeners told of every hold's life
+	 */
+	public LockRegistry(InstanceId instanceId, Collection<? extends LockBackend> backends, String defaultBackend,
+			Duration watchdogLease, List<? extends LockListener> listeners) {
+		Assert.notNull(instanceId, "InstanceId must not be null");
+		Assert.notEmpty(backends, "At least one LockBackend is required");
+		Assert.isTrue(watchdogLease != null && watchdogLease.toMillis() >= 3,
+				"Watchdog lease must be at least 3 ms, was " + watchdogLease);
+		this.instanceId = instanceId;
+		this.watchdogLease = watchdogLease;
+		this.listener = new CompositeListener(List.copyOf(listeners));
+		this.watchdog = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "distcore-lock-watchdog");
+			thread.setDaemon(true);
+			return thread;
+		});
+		Map<String, BackendHolds> byName = new LinkedHashMap<>();
+		for (LockBackend backend : backends) {
+			Assert.isTrue(!byName.containsKey(backend.name()), () -> "Two lock backends are named '" + backend.name() + "'");
+			BackendHolds holds = new BackendHolds(backend);
+			backend.onLoss(holds::lostByBackend);
+			byName.put(backend.name(), holds);
+		}
+		Assert.isTrue(byName.containsKey(defaultBackend),
+				() -> "Default lock backend '" + defaultBackend + "' is not one of " + byName.keySet());
+		this.backends = Map.copyOf(byName);
+		this.defaultBackend = defaultBackend;
+	}
+
+	/**
+	 * The lock {@code name} on the default backend, owned by the calling thread.
+	 * @param name lock name
+	 * @return a handle on the lock
+	 */
+	public NamedLock getLock(String name) {
+		return getLock(name, this.defaultBackend);
+	}
+
+	/**
+	 * The lock {@code name} on the given backend, owned by the calling thread.
+	 * @param name lock name
+	 * @param backend backend name, one of {@link #backends()}
+	 * @return a handle on the lock
+	 */
+	public NamedLock getLock(String name, String backend) {
+		return new NamedLock(holds(backend), checkName(name),
+				this.instanceId.value() + ":thread-" + Thread.currentThread().getId());
+	}
+
+	/**
+	 * The lock {@code name} on the given backend, owned by an explicit owner instead of the calling thread: for
+	 * code that acquires on one thread and releases on another.
+	 * @param name lock name
+	 * @param backend backend name, one of {@link #backends()}
+	 * @param owner owner id, unique within this process for as long as it holds locks
+	 * @return a handle on the lock
+	 */
+	public NamedLock getLock(String name, String backend, String owner) {
+		Assert.hasText(owner, "Owner must not be empty");
+		return new NamedLock(holds(backend), checkName(name), this.instanceId.value() + ":" + owner);
+	}
+
+	/**
+	 * Name of the backend {@link #getLock(String)} uses.
+	 * @return the default backend name
+	 */
+	public String defaultBackend() {
+		return this.defaultBackend;
+	}
+
+	/**
+	 * Names of all backends of this registry.
+	 * @return the backend names
+	 */
+	public Set<String> backends() {
+		return this.backends.keySet();
+	}
+
+	/**
+	 * What this process holds right now, for monitoring.
+	 * @return one entry per hold, oldest first
+	 */
+	public List<HoldInfo> holds() {
+		List<HoldInfo> result = new ArrayList<>();
+		long now = System.nanoTime();
+		for (BackendHolds backend : this.backends.values()) {
+			for (Hold hold : backend.holds.values()) {
+				synchronized (hold) {
+					result.add(new HoldInfo(backend.backend.name(), hold.name, hold.owner, hold.token, hold.count,
+							Duration.ofNanos(now - hold.acquiredAt), hold.watchdog, hold.lostReason));
+				}
+			}
+		}
+		result.sort(Comparator.comparing(HoldInfo::heldFor).reversed());
+		return result;
+	}
+
+	/**
+	 * Stops the watchdog. Holds are not released: their leases free them.
+	 */
+	@Override
+	public void close() {
+		this.watchdog.shutdownNow();
+	}
+
+	private BackendHolds holds(String backend) {
+		BackendHolds holds = this.backends.get(backend);
+		if (holds == null) {
+			throw new IllegalArgumentException("Unknown lock backend '" + backend + "'; available: " + this.backends.keySet());
+		}
+		return holds;
+	}
+
+	private static String checkName(String name) {
+		Assert.hasText(name, "Lock name must not be empty");
+		return name;
+	}
+
+	/**
+	 * One hold as seen by {@link #holds()}.
+	 *
+	 * @param backend backend name
+	 * @param name lock name
+	 * @param owner holder
+	 * @param fencingToken token of the hold
+	 * @param holdCount reentry count
+	 * @param heldFor time since acquisition
+	 * @param watchdog whether the watchdog renews it
+	 * @param lostReason why it was lost, {@code null} while it is not
+	 */
+	public record HoldInfo(String backend, String name, String owner, long fencingToken, int holdCount,
+			Duration heldFor, boolean watchdog, String lostReason) {
+	}
+
+	/** State of one owner's hold on one lock. Guarded by its own monitor. */
+	private static final class Hold {
+
+		final String name;
+
+		final String owner;
+
+		final long token;
+
+		final long acquiredAt;
+
+		final Duration lease;
+
+		final boolean watchdog;
+
+		/** For explicit leases: when this process stops believing it holds the lock. */
+		final long expiresAt;
+
+		int count = 1;
+
+		long lastRenewedAt;
+
+		String lostReason;
+
+		boolean releasePending;
+
+		ScheduledFuture<?> renewal;
+
+		Hold(String name, String owner, long token, long acquiredAt, Duration lease, boolean watchdog) {
+			this.name = name;
+			this.owner = owner;
+			this.token = token;
+			this.acquiredAt = acquiredAt;
+			this.lastRenewedAt = acquiredAt;
+			this.lease = lease;
+			this.watchdog = watchdog;
+			this.expiresAt = acquiredAt + lease.toNanos();
+		}
+
+		boolean live(long now) {
+			return this.lostReason == null && !this.releasePending && (this.watchdog || now - this.expiresAt < 0);
+		}
+
+	}
+
+	/** The holds of this process on one backend. */
+	final class BackendHolds {
+
+		private final LockBackend backend;
+
+		private final Map<String, Hold> holds = new ConcurrentHashMap<>();
+
+		BackendHolds(LockBackend backend) {
+			this.backend = backend;
+		}
+
+		LockBackend backend() {
+			return this.backend;
+		}
+
+		boolean acquire(String name, String owner, Duration waitTime, Duration leaseTime) throws InterruptedException {
+			Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
+			Assert.isTrue(leaseTime == null || !leaseTime.isNegative(), "Lease time must not be negative");
+			String key = key(name, owner);
+			Hold existing = this.holds.get(key);
+			if (existing != null && reenter(key, existing)) {
+				return true;
+			}
+			boolean watchdog = leaseTime == null || leaseTime.isZero();
+			Duration lease = watchdog ? LockRegistry.this.watchdogLease : leaseTime;
+			long start = System.nanoTime();
+			OptionalLong token;
+			try {
+				token = this.backend.acquire(name, owner, lease, waitTime);
+			}
+			catch (LockBackendUnavailableException ex) {
+				LockRegistry.this.listener.backendFailed(this.backend.name(), name, ex);
+				throw ex;
+			}
+			Duration waited = Duration.ofNanos(System.nanoTime() - start);
+			if (token.isEmpty()) {
+				LockRegistry.this.listener.notAcquired(this.backend.name(), name, waited);
+				return false;
+			}
+			// The lease started no later than the call did, so expiry is judged from `start`.
+			Hold hold = new Hold(name, owner, token.getAsLong(), start, lease, watchdog);
+			this.holds.put(key, hold);
+			if (watchdog) {
+				long period = Math.max(1, lease.toMillis() / 3);
+				hold.renewal = LockRegistry.this.watchdog.scheduleWithFixedDelay(() -> renew(key, hold), period, period,
+						TimeUnit.MILLISECONDS);
+			}
+			LockRegistry.this.listener.acquired(this.backend.name(), name, hold.token, waited);
+			return true;
+		}
+
+		/**
+		 * Counts a reentry of a live hold; clears a hold that is over so that a fresh one can be taken.
+		 */
+		private boolean reenter(String key, Hold hold) {
+			String lost;
+			synchronized (hold) {
+				if (hold.live(System.nanoTime())) {
+					hold.count++;
+					return true;
+				}
+				lost = hold.releasePending ? null : lostReason(hold);
+				cancelRenewal(hold);
+			}
+			this.holds.remove(key, hold);
+			if (lost == null) {
+				// A release that did not reach the backend earlier: finish it before taking a new hold.
+				this.backend.release(hold.name, hold.owner);
+				return false;
+			}
+			throw new LockLostException(hold.name, hold.token, lost);
+		}
+
+		void release(String name, String owner) {
+			String key = key(name, owner);
+			Hold hold = this.holds.get(key);
+			if (hold == null) {
+				throw new LockNotHeldException(name, owner);
+			}
+			boolean retry;
+			synchronized (hold) {
+				if (hold.lostReason != null) {
+					cancelRenewal(hold);
+					this.holds.remove(key, hold);
+					throw new LockLostException(name, hold.token, hold.lostReason);
+				}
+				retry = hold.releasePending;
+				if (!retry && --hold.count > 0) {
+					return;
+				}
+				hold.releasePending = true;
+				cancelRenewal(hold);
+			}
+			boolean released;
+			try {
+				released = this.backend.release(name, owner);
+			}
+			catch (LockBackendUnavailableException ex) {
+				LockRegistry.this.listener.backendFailed(this.backend.name(), name, ex);
+				throw ex;
+			}
+			this.holds.remove(key, hold);
+			if (!released && !retry) {
+				String reason = lostReason(hold);
+				LockRegistry.this.listener.lost(this.backend.name(), name, hold.token, reason);
+				throw new LockLostException(name, hold.token, reason);
+			}
+			LockRegistry.this.listener.released(this.backend.name(), name,
+					Duration.ofNanos(System.nanoTime() - hold.acquiredAt));
+		}
+
+		boolean isHeld(String name, String owner) {
+			Hold hold = this.holds.get(key(name, owner));
+			if (hold == null) {
+				return false;
+			}
+			synchronized (hold) {
+				return hold.live(System.nanoTime());
+			}
+		}
+
+		int holdCount(String name, String owner) {
+			Hold hold = this.holds.get(key(name, owner));
+			if (hold == null) {
+				return 0;
+			}
+			synchronized (hold) {
+				return hold.releasePending ? 0 : hold.count;
+			}
+		}
+
+		long fencingToken(String name, String owner) {
+			Hold hold = this.holds.get(key(name, owner));
+			if (hold == null || holdCount(name, owner) == 0) {
+				throw new LockNotHeldException(name, owner);
+			}
+			return hold.token;
+		}
+
+		private void renew(String key, Hold hold) {
+			synchronized (hold) {
+				if (hold.lostReason != null || hold.releasePending) {
+					return;
+				}
+			}
+			try {
+				if (this.backend.renew(hold.name, hold.owner, hold.lease)) {
+					synchronized (hold) {
+						hold.lastRenewedAt = System.nanoTime();
+					}
+				}
+				else {
+					markLost(key, hold, "the backend no longer holds it for this owner");
+				}
+			}
+			catch (RuntimeException ex) {
+				LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, ex);
+				long sinceRenewal;
+				synchronized (hold) {
+					sinceRenewal = System.nanoTime() - hold.lastRenewedAt;
+				}
+				if (sinceRenewal >= hold.lease.toNanos()) {
+					markLost(key, hold, "renewal failed for a whole lease (" + hold.lease + "): " + ex.getMessage());
+				}
+			}
+		}
+
+		void lostByBackend(String name, String owner, String reason) {
+			String key = key(name, owner);
+			Hold hold = this.holds.get(key);
+			if (hold != null) {
+				markLost(key, hold, reason);
+			}
+		}
+
+		private void markLost(String key, Hold hold, String reason) {
+			synchronized (hold) {
+				// A renewal racing with the owner's own release must not report a loss.
+				if (hold.lostReason != null || hold.releasePending || this.holds.get(key) != hold) {
+					return;
+				}
+				hold.lostReason = reason;
+				cancelRenewal(hold);
+			}
+			LockRegistry.this.listener.lost(this.backend.name(), hold.name, hold.token, reason);
+		}
+
+		private String lostReason(Hold hold) {
+			if (hold.lostReason != null) {
+				return hold.lostReason;
+			}
+			return hold.watchdog ? "the backend no longer held it" : "its lease of " + hold.lease + " ran out";
+		}
+
+		private void cancelRenewal(Hold hold) {
+			if (hold.renewal != null) {
+				hold.renewal.cancel(false);
+			}
+		}
+
+		private String key(String name, String owner) {
+			return name + '\u0000' + owner;
+		}
+
+	}
+
+	/** Calls every listener; one failing listener does not stop the others or the lock operation. */
+	private record CompositeListener(List<? extends LockListener> listeners) implements LockListener {
+
+		@Override
+		public void acquired(String backend, String lockName, long fencingToken, Duration waited) {
+			each((l) -> l.acquired(backend, lockName, fencingToken, waited));
+		}
+
+		@Override
+		public void notAcquired(String backend, String lockName, Duration waited) {
+			each((l) -> l.notAcquired(backend, lockName, waited));
+		}
+
+		@Override
+		public void released(String backend, String lockName, Duration held) {
+			each((l) -> l.released(backend, lockName, held));
+		}
+
+		@Override
+		public void lost(String backend, String lockName, long fencingToken, String reason) {
+			each((l) -> l.lost(backend, lockName, fencingToken, reason));
+		}
+
+		@Override
+		public void backendFailed(String backend, String lockName, RuntimeException failure) {
+			each((l) -> l.backendFailed(backend, lockName, failure));
+		}
+
+		private void each(Consumer<LockListener> call) {
+			for (LockListener listener : this.listeners) {
+				try {
+					call.accept(listener);
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Lock listener " + listener + " failed", ex);
+				}
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,58 @@
+package io.distcore.lock.autoconfigure;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.distcore.autoconfigure.DistcoreAutoConfiguration;
+import io.distcore.autoconfigure.ZooKeeperAutoConfiguration;
+import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockListener;
+import io.distcore.lock.LockRegistry;
+import io.distcore.lock.local.LocalLockBackend;
+import io.distcore.support.InstanceId;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+
+/**
+ * Distributed locks: every backend whose infrastructure is present, the {@link LockRegistry} over them, and
+ * the {@code @DistributedLock} advice.
+ */
+@AutoConfiguration(after = { DistcoreAutoConfiguration.class, ZooKeeperAutoConfiguration.class },
+		afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+				"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+				"org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration" })
+@EnableConfigurationProperties(LockProperties.class)
+@Import({ RedisLockConfiguration.class, RedLockConfiguration.class, ZooKeeperLockConfiguration.class,
+		JdbcLockConfiguration.class, LockAspectConfiguration.class })
+public final class LockAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	LocalLockBackend localLockBackend() {
+		return new LocalLockBackend();
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	LockRegistry lockRegistry(InstanceId instanceId, ObjectProvider<LockBackend> backends, LockProperties properties,
+			ObjectProvider<LockListener> listeners, Environment environment) {
+		if (properties.getLeaseTime() == null || properties.getLeaseTime().toMillis() < 3) {
+			throw new IllegalStateException("distcore.lock.lease-time must be at least 3ms, was " + properties.getLeaseTime());
+		}
+		if (properties.getWaitTime() == null || properties.getWaitTime().isNegative()) {
+			throw new IllegalStateException("distcore.lock.wait-time must not be negative, was " + properties.getWaitTime());
+		}
+		Map<String, LockBackend> byName = new LinkedHashMap<>();
+		backends.orderedStream().forEach((backend) -> byName.put(backend.name(), backend));
+		String defaultBackend = LockBackendSelector.select(properties.getBackend(), byName, environment);
+		return new LockRegistry(instanceId, byName.values(), defaultBackend, properties.getLeaseTime(),
+				listeners.orderedStream().toList());
+	}
+
+}

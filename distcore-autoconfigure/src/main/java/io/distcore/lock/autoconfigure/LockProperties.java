@@ -1,0 +1,305 @@
+package io.distcore.lock.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.Ordered;
+
+/**
+ * Distributed lock settings.
+ */
+@ConfigurationProperties("distcore.lock")
+public class LockProperties {
+
+	/**
+	 * Backend that keeps locks unless an annotation names another. Detected when unset: redis if a Redis
+	 * connection is configured (spring.data.redis.host, url, port, sentinel or cluster), else zookeeper if
+	 * distcore.zookeeper.connect-string is set, else jdbc if there is a DataSource, else local.
+	 */
+	private Backend backend;
+
+	/**
+	 * Lease of holds taken without an explicit lease; the watchdog renews them every third of it while the
+	 * holder lives.
+	 */
+	private Duration leaseTime = Duration.ofSeconds(30);
+
+	/**
+	 * How long @DistributedLock waits for a lock when the annotation does not say.
+	 */
+	private Duration waitTime = Duration.ofSeconds(3);
+
+	/**
+	 * Order of the @DistributedLock advice. The default runs it outside @Transactional (whose order is
+	 * Ordered.LOWEST_PRECEDENCE), so the lock is released after the transaction committed.
+	 */
+	private int aspectOrder = Ordered.LOWEST_PRECEDENCE - 100;
+
+	private final Redis redis = new Redis();
+
+	private final RedLock redlock = new RedLock();
+
+	private final ZooKeeper zookeeper = new ZooKeeper();
+
+	private final Jdbc jdbc = new Jdbc();
+
+	public Backend getBackend() {
+		return this.backend;
+	}
+
+	public void setBackend(Backend backend) {
+		this.backend = backend;
+	}
+
+	public Duration getLeaseTime() {
+		return this.leaseTime;
+	}
+
+	public void setLeaseTime(Duration leaseTime) {
+		this.leaseTime = leaseTime;
+	}
+
+	public Duration getWaitTime() {
+		return this.waitTime;
+	}
+
+	public void setWaitTime(Duration waitTime) {
+		this.waitTime = waitTime;
+	}
+
+	public int getAspectOrder() {
+		return this.aspectOrder;
+	}
+
+	public void setAspectOrder(int aspectOrder) {
+		this.aspectOrder = aspectOrder;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	public RedLock getRedlock() {
+		return this.redlock;
+	}
+
+	public ZooKeeper getZookeeper() {
+		return this.zookeeper;
+	}
+
+	public Jdbc getJdbc() {
+		return this.jdbc;
+	}
+
+	/**
+	 * Lock backends.
+	 */
+	public enum Backend {
+
+		/** In-JVM locks: one process only. */
+		LOCAL,
+
+		/** One Redis server (or a primary), on the application's Spring Data Redis connection. */
+		REDIS,
+
+		/** RedLock over independent Redis servers: distcore.lock.redlock.nodes. */
+		REDLOCK,
+
+		/** ZooKeeper through Curator: distcore.zookeeper.*. */
+		ZOOKEEPER,
+
+		/** A table in the application's database. */
+		JDBC;
+
+		/**
+		 * Name used by {@link io.distcore.lock.LockBackend#name()} and in annotations.
+		 * @return the lower-case name
+		 */
+		public String id() {
+			return name().toLowerCase(Locale.ROOT);
+		}
+
+	}
+
+	/**
+	 * Redis backend settings.
+	 */
+	public static class Redis {
+
+		/**
+		 * Prefix of every key the Redis backend writes; the lock name follows it.
+		 */
+		private String keyPrefix = "distcore:lock:";
+
+		public String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+	}
+
+	/**
+	 * RedLock backend settings.
+	 */
+	public static class RedLock {
+
+		/**
+		 * Independent Redis servers as redis://host:port URIs; at least 3, an odd number is best. A lock needs
+		 * a majority of them.
+		 */
+		private List<String> nodes = new ArrayList<>();
+
+		/**
+		 * Longest time one node may take to answer one command; far below the lease so that a dead node
+		 * costs little.
+		 */
+		private Duration nodeTimeout = Duration.ofMillis(50);
+
+		/**
+		 * Upper bound of the random delay before retrying a failed majority.
+		 */
+		private Duration retryDelay = Duration.ofMillis(200);
+
+		/**
+		 * Prefix of every key the RedLock backend writes on each node.
+		 */
+		private String keyPrefix = "distcore:redlock:";
+
+		public List<String> getNodes() {
+			return this.nodes;
+		}
+
+		public void setNodes(List<String> nodes) {
+			this.nodes = nodes;
+		}
+
+		public Duration getNodeTimeout() {
+			return this.nodeTimeout;
+		}
+
+		public void setNodeTimeout(Duration nodeTimeout) {
+			this.nodeTimeout = nodeTimeout;
+		}
+
+		public Duration getRetryDelay() {
+			return this.retryDelay;
+		}
+
+		public void setRetryDelay(Duration retryDelay) {
+			this.retryDelay = retryDelay;
+		}
+
+		public String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+	}
+
+	/**
+	 * ZooKeeper backend settings; the connection itself is configured under distcore.zookeeper.
+	 */
+	public static class ZooKeeper {
+
+		/**
+		 * Parent path of the lock nodes, one child per lock name.
+		 */
+		private String path = "/distcore/locks";
+
+		public String getPath() {
+			return this.path;
+		}
+
+		public void setPath(String path) {
+			this.path = path;
+		}
+
+	}
+
+	/**
+	 * Database backend settings.
+	 */
+	public static class Jdbc {
+
+		/**
+		 * Table that keeps one row per lock name.
+		 */
+		private String tableName = "distcore_lock";
+
+		/**
+		 * When to create the table at startup: always, embedded (only for embedded databases such as H2) or
+		 * never.
+		 */
+		private InitializeSchema initializeSchema = InitializeSchema.EMBEDDED;
+
+		/**
+		 * First delay between two attempts while waiting for a held lock; doubles up to poll-max-interval,
+		 * with jitter.
+		 */
+		private Duration pollMinInterval = Duration.ofMillis(10);
+
+		/**
+		 * Longest delay between two attempts while waiting for a held lock.
+		 */
+		private Duration pollMaxInterval = Duration.ofMillis(200);
+
+		public String getTableName() {
+			return this.tableName;
+		}
+
+		public void setTableName(String tableName) {
+			this.tableName = tableName;
+		}
+
+		public InitializeSchema getInitializeSchema() {
+			return this.initializeSchema;
+		}
+
+		public void setInitializeSchema(InitializeSchema initializeSchema) {
+			this.initializeSchema = initializeSchema;
+		}
+
+		public Duration getPollMinInterval() {
+			return this.pollMinInterval;
+		}
+
+		public void setPollMinInterval(Duration pollMinInterval) {
+			this.pollMinInterval = pollMinInterval;
+		}
+
+		public Duration getPollMaxInterval() {
+			return this.pollMaxInterval;
+		}
+
+		public void setPollMaxInterval(Duration pollMaxInterval) {
+			this.pollMaxInterval = pollMaxInterval;
+		}
+
+	}
+
+	/**
+	 * When a backend creates its schema.
+	 */
+	public enum InitializeSchema {
+
+		/** At every startup, if it does not exist yet. */
+		ALWAYS,
+
+		/** Only for embedded databases. */
+		EMBEDDED,
+
+		/** Never: the schema is managed elsewhere. */
+		NEVER
+
+	}
+
+}

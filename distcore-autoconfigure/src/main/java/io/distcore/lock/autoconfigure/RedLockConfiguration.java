@@ -1,0 +1,11 @@
+package io.distcore.lock.autoconfigure;
+
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires the RedLock lock backend when its infrastructure is present.
+ */
+@Configuration(proxyBeanMethods = false)
+class RedLockConfiguration {
+
+}

@@ -1,0 +1,4 @@
+/**
+ * The in-JVM lock backend: exclusion between threads of one process only.
+ */
+package io.distcore.lock.local;
