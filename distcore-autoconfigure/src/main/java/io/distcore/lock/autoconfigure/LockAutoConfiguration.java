@@ -8,14 +8,17 @@ import io.distcore.autoconfigure.ZooKeeperAutoConfiguration;
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockListener;
 import io.distcore.lock.LockRegistry;
+import io.distcore.lock.actuate.LockMetrics;
 import io.distcore.lock.local.LocalLockBackend;
 import io.distcore.support.InstanceId;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
@@ -53,6 +56,19 @@ public final class LockAutoConfiguration {
 		String defaultBackend = LockBackendSelector.select(properties.getBackend(), byName, environment);
 		return new LockRegistry(instanceId, byName.values(), defaultBackend, properties.getLeaseTime(),
 				listeners.orderedStream().toList());
+	}
+
+	/** Metrics hang off a listener, so they are wired with the registry that calls it. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+	static class LockMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		LockMetrics lockMetrics(ObjectProvider<LockRegistry> registry) {
+			return new LockMetrics(registry::getObject);
+		}
+
 	}
 
 }

@@ -24,8 +24,11 @@ class InventoryController {
 
 	private final InventoryRepository repository;
 
-	InventoryController(InventoryRepository repository) {
+	private final InventoryService service;
+
+	InventoryController(InventoryRepository repository, InventoryService service) {
 		this.repository = repository;
+		this.service = service;
 	}
 
 	@GetMapping("/{sku}")
@@ -35,13 +38,13 @@ class InventoryController {
 
 	@PostMapping("/{sku}/restock")
 	Stock restock(@PathVariable String sku, @Valid @RequestBody RestockRequest request) {
-		return this.repository.restock(sku, request.quantity());
+		return this.service.restock(sku, request.quantity());
 	}
 
 	@PostMapping("/{sku}/deductions")
 	Stock deduct(@PathVariable String sku, @Valid @RequestBody DeductionRequest request) {
 		get(sku);
-		if (!this.repository.deduct(request.orderId(), sku, request.quantity())) {
+		if (!this.service.deduct(request.orderId(), sku, request.quantity())) {
 			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, "Insufficient stock for "
 					+ sku + ": requested " + request.quantity() + ", available " + get(sku).available());
 			problem.setTitle("Insufficient stock");

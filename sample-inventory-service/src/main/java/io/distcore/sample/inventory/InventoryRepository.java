@@ -2,16 +2,14 @@ package io.distcore.sample.inventory;
 
 import java.util.Optional;
 
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Stock rows and the record of which orders were already deducted.
  */
 @Repository
-public class InventoryRepository {
+class InventoryRepository {
 
 	private final JdbcClient jdbc;
 
@@ -26,39 +24,31 @@ public class InventoryRepository {
 			.optional();
 	}
 
-	/**
-	 * Adds units in one statement so that concurrent restocks never overwrite each other.
-	 */
-	@Transactional
-	public Stock restock(String sku, int quantity) {
-		int updated = this.jdbc.sql("UPDATE inventory SET available = available + ? WHERE sku = ?")
-			.params(quantity, sku)
+	Stock insert(Stock stock) {
+		this.jdbc.sql("INSERT INTO inventory (sku, available, frozen, sold) VALUES (?, ?, ?, ?)")
+			.params(stock.sku(), stock.available(), stock.frozen(), stock.sold())
 			.update();
-		if (updated == 0) {
-			try {
-				this.jdbc.sql("INSERT INTO inventory (sku, available, frozen, sold) VALUES (?, ?, 0, 0)")
-					.params(sku, quantity)
-					.update();
-			}
-			catch (DuplicateKeyException raced) {
-				this.jdbc.sql("UPDATE inventory SET available = available + ? WHERE sku = ?").params(quantity, sku).update();
-			}
-		}
-		return find(sku).orElseThrow();
+		return stock;
+	}
+
+	Stock update(Stock stock) {
+		this.jdbc.sql("UPDATE inventory SET available = ?, frozen = ?, sold = ? WHERE sku = ?")
+			.params(stock.available(), stock.frozen(), stock.sold(), stock.sku())
+			.update();
+		return stock;
 	}
 
 	/**
-	 * Deducts stock for an order at most once: a repeated call for the same order changes nothing.
+	 * Deducts stock for an order at most once: a repeated call for the same order changes nothing. Callers
+	 * serialize calls per SKU (the check and the writes are separate statements).
 	 * @return whether the stock now reflects the order (false: not enough stock, nothing changed)
 	 */
-	@Transactional
-	public boolean deduct(String orderId, String sku, int quantity) {
-		try {
-			this.jdbc.sql("INSERT INTO inventory_deduction (order_id, sku, quantity) VALUES (?, ?, ?)")
-				.params(orderId, sku, quantity)
-				.update();
-		}
-		catch (DuplicateKeyException alreadyDeducted) {
+	boolean deduct(String orderId, String sku, int quantity) {
+		boolean alreadyDeducted = this.jdbc.sql("SELECT COUNT(*) FROM inventory_deduction WHERE order_id = ?")
+			.param(orderId)
+			.query(Integer.class)
+			.single() > 0;
+		if (alreadyDeducted) {
 			return true;
 		}
 		int updated = this.jdbc
@@ -66,9 +56,11 @@ public class InventoryRepository {
 			.params(quantity, quantity, sku, quantity)
 			.update();
 		if (updated == 0) {
-			this.jdbc.sql("DELETE FROM inventory_deduction WHERE order_id = ?").param(orderId).update();
 			return false;
 		}
+		this.jdbc.sql("INSERT INTO inventory_deduction (order_id, sku, quantity) VALUES (?, ?, ?)")
+			.params(orderId, sku, quantity)
+			.update();
 		return true;
 	}
 
