@@ -235,6 +235,12 @@ public final class LockRegistry implements AutoCloseable {
 
 		private final Map<String, Hold> holds = new ConcurrentHashMap<>();
 
+		/**
+		 * Losses a backend reported between handing out a token and the hold being recorded here, with the time
+		 * they arrived; consumed by the acquisition they belong to.
+		 */
+		private final Map<String, PendingLoss> pendingLosses = new ConcurrentHashMap<>();
+
 		BackendHolds(LockBackend backend) {
 			this.backend = backend;
 		}
@@ -270,12 +276,16 @@ public final class LockRegistry implements AutoCloseable {
 			// The lease started no later than the call did, so expiry is judged from `start`.
 			Hold hold = new Hold(name, owner, token.getAsLong(), start, lease, watchdog);
 			this.holds.put(key, hold);
+			PendingLoss early = this.pendingLosses.remove(key);
 			if (watchdog) {
 				long period = Math.max(1, lease.toMillis() / 3);
 				hold.renewal = LockRegistry.this.watchdog.scheduleWithFixedDelay(() -> renew(key, hold), period, period,
 						TimeUnit.MILLISECONDS);
 			}
 			LockRegistry.this.listener.acquired(this.backend.name(), name, hold.token, waited);
+			if (early != null && early.arrivedAt - start >= 0) {
+				markLost(key, hold, early.reason);
+			}
 			return true;
 		}
 
@@ -401,6 +411,9 @@ public final class LockRegistry implements AutoCloseable {
 			if (hold != null) {
 				markLost(key, hold, reason);
 			}
+			else {
+				this.pendingLosses.put(key, new PendingLoss(reason, System.nanoTime()));
+			}
 		}
 
 		private void markLost(String key, Hold hold, String reason) {
@@ -432,6 +445,9 @@ public final class LockRegistry implements AutoCloseable {
 			return name + '\u0000' + owner;
 		}
 
+	}
+
+	private record PendingLoss(String reason, long arrivedAt) {
 	}
 
 	/** Calls every listener; one failing listener does not stop the others or the lock operation. */
