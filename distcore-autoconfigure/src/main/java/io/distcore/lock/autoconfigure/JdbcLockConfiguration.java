@@ -1,11 +1,66 @@
 package io.distcore.lock.autoconfigure;
 
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import io.distcore.lock.autoconfigure.LockProperties.InitializeSchema;
+import io.distcore.lock.jdbc.JdbcLockBackend;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.jdbc.EmbeddedDatabaseConnection;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Wires the Jdbc lock backend when its infrastructure is present.
+ * Wires the Jdbc lock backend when its infrastructure is present: spring-jdbc and one DataSource. Creates the
+ * lock table at startup as distcore.lock.jdbc.initialize-schema says.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnClass({ JdbcTemplate.class, EmbeddedDatabaseConnection.class })
+@ConditionalOnSingleCandidate(DataSource.class)
 class JdbcLockConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	JdbcLockBackend jdbcLockBackend(DataSource dataSource, LockProperties properties) {
+		LockProperties.Jdbc jdbc = properties.getJdbc();
+		if (!JdbcLockBackend.isValidTableName(jdbc.getTableName())) {
+			throw new IllegalStateException("distcore.lock.jdbc.table-name must be letters, digits and '_' (not "
+					+ "starting with a digit), optionally qualified as schema.table; was '" + jdbc.getTableName()
+					+ "'");
+		}
+		requirePositive("distcore.lock.jdbc.poll-min-interval", jdbc.getPollMinInterval());
+		requirePositive("distcore.lock.jdbc.poll-max-interval", jdbc.getPollMaxInterval());
+		if (jdbc.getPollMaxInterval().compareTo(jdbc.getPollMinInterval()) < 0) {
+			throw new IllegalStateException("distcore.lock.jdbc.poll-max-interval (" + jdbc.getPollMaxInterval()
+					+ ") must be at least distcore.lock.jdbc.poll-min-interval (" + jdbc.getPollMinInterval() + ")");
+		}
+		if (jdbc.getQueryTimeout() == null || jdbc.getQueryTimeout().compareTo(Duration.ofSeconds(1)) < 0) {
+			throw new IllegalStateException(
+					"distcore.lock.jdbc.query-timeout must be at least 1s, was " + jdbc.getQueryTimeout());
+		}
+		if (jdbc.getInitializeSchema() == null) {
+			throw new IllegalStateException(
+					"distcore.lock.jdbc.initialize-schema must be one of always, embedded, never");
+		}
+		JdbcLockBackend backend = new JdbcLockBackend(dataSource, jdbc.getTableName(), jdbc.getPollMinInterval(),
+				jdbc.getPollMaxInterval(), jdbc.getQueryTimeout());
+		InitializeSchema initialize = jdbc.getInitializeSchema();
+		if (initialize == InitializeSchema.ALWAYS
+				|| (initialize == InitializeSchema.EMBEDDED && EmbeddedDatabaseConnection.isEmbedded(dataSource))) {
+			backend.createSchema();
+		}
+		return backend;
+	}
+
+	private static void requirePositive(String property, Duration value) {
+		if (value == null || value.isNegative() || value.isZero()) {
+			throw new IllegalStateException(property + " must be positive, was " + value);
+		}
+	}
 
 }

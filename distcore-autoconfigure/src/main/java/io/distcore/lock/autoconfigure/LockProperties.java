@@ -252,6 +252,12 @@ public class LockProperties {
 		 */
 		private Duration pollMaxInterval = Duration.ofMillis(200);
 
+		/**
+		 * Longest time one lock statement may run before the backend reports the database unavailable; at least
+		 * 1s, in whole seconds as JDBC counts them. Connecting is bounded by the DataSource's own timeout.
+		 */
+		private Duration queryTimeout = Duration.ofSeconds(5);
+
 		public String getTableName() {
 			return this.tableName;
 		}
@@ -282,6 +288,14 @@ public class LockProperties {
 
 		public void setPollMaxInterval(Duration pollMaxInterval) {
 			this.pollMaxInterval = pollMaxInterval;
+		}
+
+		public Duration getQueryTimeout() {
+			return this.queryTimeout;
+		}
+
+		public void setQueryTimeout(Duration queryTimeout) {
+			this.queryTimeout = queryTimeout;
 		}
 
 	}

@@ -1,0 +1,306 @@
+package io.distcore.lock.jdbc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockBackendUnavailableException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+import org.springframework.util.Assert;
+
+/**
+ * Locks kept as rows of one table in the application's database (PostgreSQL, MariaDB/MySQL or H2, detected from
+ * the driver's product name at first use): the unique-key lock, with a lease so that a crashed holder cannot
+ * block forever, and a fencing token that the database increments in the statement that takes the lock.
+ * <p>
+ * Guarantees:
+ * <ul>
+ * <li>Every acquire, renew and release is one auto-committed statement on one primary-key row (on
+ * MariaDB/MySQL an update, then an insert ignoring an existing row when the update took nothing, the token read
+ * back with {@code LAST_INSERT_ID()}), so there is no select-then-insert and no transaction that holds one row lock while waiting for another: no deadlocks, even
+ * under MariaDB's REPEATABLE READ. Should the database still pick a statement as a deadlock victim, it is
+ * retried and {@link #deadlockRetries() counted}.</li>
+ * <li>Leases are judged by the database clock only ({@code clock_timestamp()}, {@code UTC_TIMESTAMP(3)},
+ * {@code CURRENT_TIMESTAMP(3)}), so application clocks may disagree freely.</li>
+ * <li>Rows are never deleted: release clears the owner and moves the expiry to database now, so the token of
+ * the next hold is the previous token plus one.</li>
+ * <li>Statements run on connections of their own, outside any transaction of the caller, so a lock is visible
+ * to everybody as soon as it is taken and survives the caller's rollback; each needs one connection of the
+ * pool besides those the caller holds.</li>
+ * <li>A waiter polls with exponential backoff from {@code pollMinInterval} to {@code pollMaxInterval}, with
+ * jitter and never past its wait deadline: a released lock passes to a waiter at most {@code pollMaxInterval}
+ * plus one statement later.</li>
+ * <li>An unreachable database raises {@link LockBackendUnavailableException} after the pool's connection
+ * timeout, or the {@code queryTimeout} of a statement that does not answer.</li>
+ * </ul>
+ * The table is created by {@link #createSchema()} or from the {@code schema-*.sql} resources of this package.
+ */
+public final class JdbcLockBackend implements LockBackend {
+
+	/** Width of the name and owner columns. */
+	public static final int MAX_NAME_LENGTH = 255;
+
+	private static final Log logger = LogFactory.getLog(JdbcLockBackend.class);
+
+	private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
+	private static final String DEFAULT_TABLE_NAME = "distcore_lock";
+
+	private static final int DEADLOCK_ATTEMPTS = 3;
+
+	private final JdbcTemplate jdbcTemplate;
+
+	private final String tableName;
+
+	private final long pollMinNanos;
+
+	private final long pollMaxNanos;
+
+	private final int queryTimeoutSeconds;
+
+	private final AtomicReference<JdbcLockDialect> dialect = new AtomicReference<>();
+
+	private final AtomicLong deadlockRetries = new AtomicLong();
+
+	/**
+	 * Creates a backend; nothing is read from the database until the first call.
+	 * @param dataSource the application's database
+	 * @param tableName lock table, an identifier optionally qualified by a schema (see {@link #isValidTableName})
+	 * @param pollMinInterval first delay between two attempts of a waiter, positive
+	 * @param pollMaxInterval longest delay between two attempts of a waiter, at least {@code pollMinInterval}
+	 * @param queryTimeout longest time one statement may run, at least one second (JDBC counts whole seconds)
+	 */
+	public JdbcLockBackend(DataSource dataSource, String tableName, Duration pollMinInterval, Duration pollMaxInterval,
+			Duration queryTimeout) {
+		Assert.notNull(dataSource, "DataSource must not be null");
+		Assert.isTrue(isValidTableName(tableName),
+				() -> "Table name must be an identifier of letters, digits and '_', optionally schema-qualified, was '"
+						+ tableName + "'");
+		Assert.isTrue(pollMinInterval != null && pollMinInterval.toNanos() > 0,
+				() -> "Poll min interval must be positive, was " + pollMinInterval);
+		Assert.isTrue(pollMaxInterval != null && pollMaxInterval.compareTo(pollMinInterval) >= 0,
+				() -> "Poll max interval must be at least the poll min interval (" + pollMinInterval + "), was "
+						+ pollMaxInterval);
+		Assert.isTrue(queryTimeout != null && queryTimeout.compareTo(Duration.ofSeconds(1)) >= 0,
+				() -> "Query timeout must be at least 1s, was " + queryTimeout);
+		// The template must not see a caller's transaction: Spring binds those to the DataSource object itself.
+		this.jdbcTemplate = new JdbcTemplate(new DelegatingDataSource(dataSource));
+		this.tableName = tableName;
+		this.pollMinNanos = pollMinInterval.toNanos();
+		this.pollMaxNanos = pollMaxInterval.toNanos();
+		this.queryTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE,
+				queryTimeout.plusNanos(999_999_999).getSeconds());
+	}
+
+	/**
+	 * Whether a table name is safe to put into SQL: letters, digits and {@code _}, not starting with a digit,
+	 * optionally prefixed by a schema name of the same form and a dot.
+	 * @param tableName candidate
+	 * @return {@code true} if the backend accepts it
+	 */
+	public static boolean isValidTableName(String tableName) {
+		return tableName != null && TABLE_NAME.matcher(tableName).matches();
+	}
+
+	@Override
+	public String name() {
+		return "jdbc";
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The database cannot push releases, so a waiter polls: first after {@code pollMinInterval}, then twice as
+	 * long each time up to {@code pollMaxInterval}, each delay shortened by a random part of up to half (so that
+	 * waiters spread out), and a last attempt at the deadline.
+	 */
+	@Override
+	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+			throws InterruptedException {
+		checkNameAndOwner(name, owner);
+		checkLease(leaseTime);
+		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
+		long leaseMillis = leaseMillis(leaseTime);
+		long deadline = System.nanoTime() + waitTime.toNanos();
+		long delay = this.pollMinNanos;
+		while (true) {
+			if (Thread.interrupted()) {
+				throw new InterruptedException("Interrupted while waiting for lock '" + name + "'");
+			}
+			OptionalLong token = execute("acquire", name,
+					(dialect, connection) -> dialect.acquire(connection, name, owner, leaseMillis));
+			if (token.isPresent()) {
+				return token;
+			}
+			long remaining = deadline - System.nanoTime();
+			if (remaining <= 0) {
+				return token;
+			}
+			long jittered = delay - ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+			TimeUnit.NANOSECONDS.sleep(Math.min(remaining, jittered));
+			delay = Math.min(delay * 2, this.pollMaxNanos);
+		}
+	}
+
+	@Override
+	public boolean renew(String name, String owner, Duration leaseTime) {
+		checkNameAndOwner(name, owner);
+		checkLease(leaseTime);
+		long leaseMillis = leaseMillis(leaseTime);
+		return execute("renew", name, (dialect, connection) -> dialect.renew(connection, name, owner, leaseMillis));
+	}
+
+	@Override
+	public boolean release(String name, String owner) {
+		checkNameAndOwner(name, owner);
+		return execute("release", name, (dialect, connection) -> dialect.release(connection, name, owner));
+	}
+
+	/**
+	 * Creates the lock table if it does not exist, with the DDL of the detected database. Safe to call at every
+	 * startup.
+	 * @throws LockBackendUnavailableException if the database cannot be reached or refuses the DDL
+	 */
+	public void createSchema() {
+		String ddl = loadSchema(dialect().schemaResource()).replace(DEFAULT_TABLE_NAME, this.tableName);
+		execute("create the table for", this.tableName, (dialect, connection) -> {
+			try (Statement statement = connection.createStatement()) {
+				statement.setQueryTimeout(this.queryTimeoutSeconds);
+				return statement.execute(ddl);
+			}
+		});
+		logger.info("Lock table '" + this.tableName + "' is ready (" + dialect().name() + ")");
+	}
+
+	/**
+	 * How many statements were retried because the database chose them as a deadlock victim; expected to stay
+	 * zero, since no statement of this backend waits while holding a lock.
+	 * @return the count since this backend was created
+	 */
+	public long deadlockRetries() {
+		return this.deadlockRetries.get();
+	}
+
+	/**
+	 * Runs one lock operation on a pooled connection in auto-commit mode, retrying a deadlock victim a few
+	 * times, and turns every other database failure into {@link LockBackendUnavailableException}.
+	 */
+	private <T> T execute(String action, String name, Operation<T> operation) {
+		JdbcLockDialect dialect = dialect();
+		for (int attempt = 1;; attempt++) {
+			try {
+				return this.jdbcTemplate.execute((ConnectionCallback<T>) (connection) -> {
+					// Pools may hand out connections with auto-commit off; a lock row must commit on its own.
+					if (connection.getAutoCommit()) {
+						return operation.run(dialect, connection);
+					}
+					connection.setAutoCommit(true);
+					try {
+						return operation.run(dialect, connection);
+					}
+					finally {
+						connection.setAutoCommit(false);
+					}
+				});
+			}
+			catch (DataAccessException ex) {
+				if (attempt < DEADLOCK_ATTEMPTS && isDeadlock(ex)) {
+					this.deadlockRetries.incrementAndGet();
+					logger.warn("Retrying " + action + " of lock '" + name + "' after a deadlock: " + ex.getMessage());
+					continue;
+				}
+				throw new LockBackendUnavailableException(
+						"Could not " + action + " lock '" + name + "' in table '" + this.tableName + "': "
+								+ ex.getMostSpecificCause().getMessage(), ex);
+			}
+		}
+	}
+
+	private JdbcLockDialect dialect() {
+		JdbcLockDialect known = this.dialect.get();
+		if (known != null) {
+			return known;
+		}
+		String product;
+		try {
+			product = this.jdbcTemplate
+				.execute((ConnectionCallback<String>) (connection) -> connection.getMetaData()
+					.getDatabaseProductName());
+		}
+		catch (DataAccessException ex) {
+			throw new LockBackendUnavailableException(
+					"Could not reach the lock database: " + ex.getMostSpecificCause().getMessage(), ex);
+		}
+		JdbcLockDialect detected = JdbcLockDialect.forProduct(product, this.tableName, this.queryTimeoutSeconds);
+		if (this.dialect.compareAndSet(null, detected)) {
+			logger.info("JDBC locks use table '" + this.tableName + "' with the " + detected.name() + " dialect");
+			return detected;
+		}
+		return this.dialect.get();
+	}
+
+	private static boolean isDeadlock(DataAccessException ex) {
+		if (ex.getMostSpecificCause() instanceof SQLException sql) {
+			// 40001: serialization failure or deadlock (SQL standard, H2, MariaDB); 40P01: PostgreSQL deadlock;
+			// 1213: MariaDB/MySQL ER_LOCK_DEADLOCK, whatever the driver makes of its SQL state.
+			return "40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState()) || sql.getErrorCode() == 1213;
+		}
+		return false;
+	}
+
+	private static String loadSchema(String resource) {
+		try (InputStream in = JdbcLockBackend.class.getResourceAsStream(resource)) {
+			Assert.state(in != null, () -> "Missing class-path resource " + resource + " next to JdbcLockBackend");
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not read " + resource, ex);
+		}
+	}
+
+	private static long leaseMillis(Duration leaseTime) {
+		return Math.max(1, leaseTime.toMillis());
+	}
+
+	private static void checkLease(Duration leaseTime) {
+		Assert.isTrue(leaseTime != null && !leaseTime.isNegative() && !leaseTime.isZero(),
+				() -> "Lease time must be positive, was " + leaseTime);
+	}
+
+	private static void checkNameAndOwner(String name, String owner) {
+		Assert.hasText(name, "Lock name must not be empty");
+		Assert.hasText(owner, "Owner must not be empty");
+		Assert.isTrue(name.length() <= MAX_NAME_LENGTH,
+				() -> "Lock name must be at most " + MAX_NAME_LENGTH + " characters: '" + name + "'");
+		Assert.isTrue(owner.length() <= MAX_NAME_LENGTH,
+				() -> "Owner must be at most " + MAX_NAME_LENGTH + " characters: '" + owner + "'");
+	}
+
+	/** One lock operation on an auto-committing connection. */
+	@FunctionalInterface
+	private interface Operation<T> {
+
+		T run(JdbcLockDialect dialect, Connection connection) throws SQLException;
+
+	}
+
+}

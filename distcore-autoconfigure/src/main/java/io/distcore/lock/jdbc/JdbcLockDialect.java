@@ -1,0 +1,110 @@
+package io.distcore.lock.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.OptionalLong;
+
+/**
+ * The SQL of one database product for one lock table. Every statement touches one row by primary key, runs
+ * auto-committed, and takes every time from the database clock, so the application's clock never matters.
+ * Renew and release share one shape across products: parameters (lease millis, name, owner) and (name, owner).
+ */
+abstract sealed class JdbcLockDialect permits PostgreSqlLockDialect, MariaDbLockDialect, H2LockDialect {
+
+	private final String renewSql;
+
+	private final String releaseSql;
+
+	private final int queryTimeoutSeconds;
+
+	JdbcLockDialect(String renewSql, String releaseSql, int queryTimeoutSeconds) {
+		this.renewSql = renewSql;
+		this.releaseSql = releaseSql;
+		this.queryTimeoutSeconds = queryTimeoutSeconds;
+	}
+
+	/**
+	 * The dialect for a {@link java.sql.DatabaseMetaData#getDatabaseProductName() product name}.
+	 * @param productName product name reported by the driver
+	 * @param table validated table name
+	 * @param queryTimeoutSeconds JDBC query timeout of every statement
+	 * @return the dialect
+	 * @throws IllegalStateException if the product is not supported
+	 */
+	static JdbcLockDialect forProduct(String productName, String table, int queryTimeoutSeconds) {
+		return switch (productName) {
+			case "PostgreSQL" -> new PostgreSqlLockDialect(table, queryTimeoutSeconds);
+			case "MariaDB", "MySQL" -> new MariaDbLockDialect(table, queryTimeoutSeconds);
+			case "H2" -> new H2LockDialect(table, queryTimeoutSeconds);
+			default -> throw new IllegalStateException("The JDBC lock backend does not support " + productName
+					+ "; supported databases: PostgreSQL, MariaDB, MySQL, H2");
+		};
+	}
+
+	/**
+	 * Name of the product family, for logs.
+	 * @return the name
+	 */
+	abstract String name();
+
+	/**
+	 * Class-path location, relative to this package, of the DDL creating the table named {@code distcore_lock}.
+	 * @return the resource name
+	 */
+	abstract String schemaResource();
+
+	/**
+	 * Takes the lock if its row is missing or expired, with token = previous token + 1 (1 for a new row).
+	 * @param connection an auto-committing connection
+	 * @param name lock name
+	 * @param owner new holder
+	 * @param leaseMillis lease in milliseconds
+	 * @return the new token, or empty while another lease runs (including a lost race to create the row)
+	 * @throws SQLException on any other database error
+	 */
+	abstract OptionalLong acquire(Connection connection, String name, String owner, long leaseMillis)
+			throws SQLException;
+
+	/**
+	 * Extends an unexpired hold of {@code owner} to {@code leaseMillis} from database now.
+	 * @param connection an auto-committing connection
+	 * @param name lock name
+	 * @param owner holder
+	 * @param leaseMillis new lease in milliseconds
+	 * @return whether {@code owner} held the lock
+	 * @throws SQLException on a database error
+	 */
+	final boolean renew(Connection connection, String name, String owner, long leaseMillis) throws SQLException {
+		try (PreparedStatement statement = prepare(connection, this.renewSql)) {
+			statement.setLong(1, leaseMillis);
+			statement.setString(2, name);
+			statement.setString(3, owner);
+			return statement.executeUpdate() == 1;
+		}
+	}
+
+	/**
+	 * Ends an unexpired hold of {@code owner}: clears the owner and moves the expiry to database now, keeping
+	 * the row and its token.
+	 * @param connection an auto-committing connection
+	 * @param name lock name
+	 * @param owner holder
+	 * @return whether {@code owner} held the lock
+	 * @throws SQLException on a database error
+	 */
+	final boolean release(Connection connection, String name, String owner) throws SQLException {
+		try (PreparedStatement statement = prepare(connection, this.releaseSql)) {
+			statement.setString(1, name);
+			statement.setString(2, owner);
+			return statement.executeUpdate() == 1;
+		}
+	}
+
+	final PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+		PreparedStatement statement = connection.prepareStatement(sql);
+		statement.setQueryTimeout(this.queryTimeoutSeconds);
+		return statement;
+	}
+
+}

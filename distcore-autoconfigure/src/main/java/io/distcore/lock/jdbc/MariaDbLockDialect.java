@@ -1,0 +1,93 @@
+package io.distcore.lock.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.OptionalLong;
+
+/**
+ * MariaDB and MySQL. No upsert here: {@code INSERT ... ON DUPLICATE KEY UPDATE} takes next-key locks that
+ * deadlock under REPEATABLE READ. Instead a primary-key {@code UPDATE} takes over an expired row and, only when
+ * that changed nothing, an {@code INSERT IGNORE} creates a missing one; each statement commits on its own, so no
+ * transaction ever holds one lock while waiting for another. {@code IGNORE} turns the duplicate key of a held
+ * lock into "no row" instead of an error that drivers log at every poll; it cannot hide anything else because
+ * every value is checked before (lengths) or computed by the database. Times are UTC so that sessions in
+ * different time zones agree.
+ */
+final class MariaDbLockDialect extends JdbcLockDialect {
+
+	// Takes over the row only if its lease ran out; LAST_INSERT_ID(expr) remembers the new token for this session.
+	private static final String TAKE_OVER = """
+			UPDATE %s SET owner = ?, token = LAST_INSERT_ID(token + 1),
+			expires_at = UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND
+			WHERE name = ? AND expires_at <= UTC_TIMESTAMP(3)
+			""";
+
+	// Creates the row of a lock never taken before; no row inserted means the row exists (held, or created by a
+	// concurrent owner first).
+	private static final String CREATE = """
+			INSERT IGNORE INTO %s (name, owner, token, expires_at)
+			VALUES (?, ?, 1, UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND)
+			""";
+
+	// Moves the expiry of an unexpired hold of this owner to database now + lease.
+	private static final String RENEW = """
+			UPDATE %s SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND
+			WHERE name = ? AND owner = ? AND expires_at > UTC_TIMESTAMP(3)
+			""";
+
+	// Ends an unexpired hold of this owner, keeping the row so that the next token continues from it.
+	private static final String RELEASE = """
+			UPDATE %s SET owner = NULL, expires_at = UTC_TIMESTAMP(3)
+			WHERE name = ? AND owner = ? AND expires_at > UTC_TIMESTAMP(3)
+			""";
+
+	private final String takeOverSql;
+
+	private final String createSql;
+
+	MariaDbLockDialect(String table, int queryTimeoutSeconds) {
+		super(RENEW.formatted(table), RELEASE.formatted(table), queryTimeoutSeconds);
+		this.takeOverSql = TAKE_OVER.formatted(table);
+		this.createSql = CREATE.formatted(table);
+	}
+
+	@Override
+	String name() {
+		return "MariaDB/MySQL";
+	}
+
+	@Override
+	String schemaResource() {
+		return "schema-mariadb.sql";
+	}
+
+	@Override
+	OptionalLong acquire(Connection connection, String name, String owner, long leaseMillis) throws SQLException {
+		try (PreparedStatement takeOver = prepare(connection, this.takeOverSql)) {
+			takeOver.setString(1, owner);
+			takeOver.setLong(2, leaseMillis);
+			takeOver.setString(3, name);
+			if (takeOver.executeUpdate() == 1) {
+				return OptionalLong.of(lastInsertId(connection));
+			}
+		}
+		try (PreparedStatement create = prepare(connection, this.createSql)) {
+			create.setString(1, name);
+			create.setString(2, owner);
+			create.setLong(3, leaseMillis);
+			return (create.executeUpdate() == 1) ? OptionalLong.of(1) : OptionalLong.empty();
+		}
+	}
+
+	private long lastInsertId(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT LAST_INSERT_ID()")) {
+			result.next();
+			return result.getLong(1);
+		}
+	}
+
+}
