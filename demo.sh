@@ -79,11 +79,25 @@ down() {
 json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p"; }
 
 scenario() {
-  local order="http://127.0.0.1:$ORDER_PORT" first_inventory=${INVENTORY_PORTS%% *} sku="A1" i
+  local order="http://127.0.0.1:$ORDER_PORT" first_inventory=${INVENTORY_PORTS%% *} sku="A1" i port
   local inventory="http://127.0.0.1:$first_inventory"
-  curl -sf -XPOST "$inventory/inventory/$sku/restock" -H 'Content-Type: application/json' -d '{"quantity":10}' >/dev/null \
-    || fail "restock failed"
-  log "restocked $sku with 10 units; placing 6 orders of 2 units at once"
+  local restockers=() ports=($INVENTORY_PORTS)
+  log "restocking $sku with 10 single units at once, spread over ${#ports[@]} inventory instances"
+  for i in $(seq 1 10); do
+    port=${ports[$((i % ${#ports[@]}))]}
+    curl -sf -o /dev/null -XPOST "http://127.0.0.1:$port/inventory/$sku/restock" -H 'Content-Type: application/json' \
+      -d '{"quantity":1}' &
+    restockers+=($!)
+  done
+  for i in "${restockers[@]}"; do wait "$i" || fail "a restock failed"; done
+  local backend
+  backend=$(curl -sf "$inventory/actuator/locks" | json_field defaultBackend)
+  echo
+  echo "Restock: 10 concurrent read-modify-write updates under @DistributedLock (backend: $backend)"
+  echo "  stock now: $(curl -sf "$inventory/inventory/$sku")"
+  [ "$(curl -sf "$inventory/inventory/$sku" | json_field available)" = 10 ] || fail "concurrent restocks lost an update"
+
+  log "placing 6 orders of 2 units at once"
   local clients=()
   for i in 1 2 3 4 5 6; do
     curl -s -o "$RUN_DIR/order-$i.json" -w '%{http_code}' -XPOST "$order/orders" -H 'Content-Type: application/json' \
@@ -112,7 +126,7 @@ scenario() {
 
   echo
   echo "Final stock (as every inventory instance sees it)"
-  local stock port available sold
+  local stock available sold
   for port in $INVENTORY_PORTS; do
     stock=$(curl -sf "http://127.0.0.1:$port/inventory/$sku") || fail "inventory on $port did not answer"
     available=$(json_field available <<<"$stock")
