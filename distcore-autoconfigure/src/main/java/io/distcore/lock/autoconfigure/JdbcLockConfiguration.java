@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
-import io.distcore.lock.autoconfigure.LockProperties.InitializeSchema;
+import io.distcore.support.InitializeSchema;
 import io.distcore.lock.jdbc.JdbcLockBackend;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.distcore.support.InitializeSchema;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.core.Ordered;
 
@@ -297,22 +299,6 @@ public class LockProperties {
 		public void setQueryTimeout(Duration queryTimeout) {
 			this.queryTimeout = queryTimeout;
 		}
-
-	}
-
-	/**
-	 * When a backend creates its schema.
-	 */
-	public enum InitializeSchema {
-
-		/** At every startup, if it does not exist yet. */
-		ALWAYS,
-
-		/** Only for embedded databases. */
-		EMBEDDED,
-
-		/** Never: the schema is managed elsewhere. */
-		NEVER
 
 	}
 
