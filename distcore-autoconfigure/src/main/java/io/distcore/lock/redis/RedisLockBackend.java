@@ -1,0 +1,293 @@
+package io.distcore.lock.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockBackendUnavailableException;
+
+import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.data.redis.RedisSystemException;
+import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.util.Assert;
+
+/**
+ * Locks on one Redis server (or the primary of a replicated setup) through a Spring Data Redis
+ * {@link RedisConnectionFactory}. The lock is the key {@code <keyPrefix><name>} holding the owner, with the
+ * lease as its expiry; the fencing token comes from {@code INCR} of {@code <keyPrefix><name>:token}, a key
+ * that never expires, so tokens keep increasing across holds for as long as Redis keeps its data. Every
+ * operation is one Lua script, one round trip.
+ * <p>
+ * Waiters do not poll: a release publishes the lock name on the channel {@code <keyPrefix>released}, to which
+ * each backend instance subscribes once, on the first wait. A waiter parks until a release of its lock is
+ * heard or the holder's remaining lease (its {@code PTTL}) runs out, whichever comes first; the lease bound
+ * also covers releases missed while the subscription reconnects.
+ * <p>
+ * When Redis cannot be reached, every operation fails with {@link LockBackendUnavailableException} within the
+ * connection factory's command timeout. Replication to a replica is asynchronous: a failover right after an
+ * acquisition may lose the hold; fencing tokens are what protects the resource then.
+ */
+public final class RedisLockBackend implements LockBackend, AutoCloseable {
+
+	/**
+	 * Takes the lock only if nobody holds it and, in the same atomic step, draws the next fencing token; a
+	 * refused caller gets the holder's remaining lease instead, the bound of its wait.
+	 */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> ACQUIRE = new DefaultRedisScript<>("""
+			if redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2], 'nx') then
+				return {1, redis.call('incr', KEYS[2])}
+			end
+			return {0, redis.call('pttl', KEYS[1])}
+			""", List.class);
+
+	/** Extends the lease only while the caller still holds the lock. */
+	private static final RedisScript<Long> RENEW = new DefaultRedisScript<>("""
+			if redis.call('get', KEYS[1]) == ARGV[1] then
+				return redis.call('pexpire', KEYS[1], ARGV[2])
+			end
+			return 0
+			""", Long.class);
+
+	/** Frees the lock only if the caller holds it, and tells the waiters of every process at once. */
+	private static final RedisScript<Long> RELEASE = new DefaultRedisScript<>("""
+			if redis.call('get', KEYS[1]) == ARGV[1] then
+				redis.call('del', KEYS[1])
+				redis.call('publish', ARGV[2], ARGV[3])
+				return 1
+			end
+			return 0
+			""", Long.class);
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final StringRedisTemplate redis;
+
+	private final String keyPrefix;
+
+	private final String releaseChannel;
+
+	private final ConcurrentMap<String, ReleaseSignal> waiting = new ConcurrentHashMap<>();
+
+	private RedisMessageListenerContainer subscription;
+
+	private boolean closed;
+
+	/**
+	 * Creates a backend; it opens no connection until the first operation.
+	 * @param connectionFactory connections to the Redis server
+	 * @param keyPrefix prefix of every key and of the release channel
+	 */
+	public RedisLockBackend(RedisConnectionFactory connectionFactory, String keyPrefix) {
+		Assert.notNull(connectionFactory, "RedisConnectionFactory must not be null");
+		Assert.hasText(keyPrefix, "Key prefix must not be empty");
+		this.connectionFactory = connectionFactory;
+		this.redis = new StringRedisTemplate(connectionFactory);
+		this.keyPrefix = keyPrefix;
+		this.releaseChannel = keyPrefix + "released";
+	}
+
+	@Override
+	public String name() {
+		return "redis";
+	}
+
+	@Override
+	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+			throws InterruptedException {
+		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
+		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
+		long deadline = System.nanoTime() + waitTime.toNanos();
+		List<String> keys = List.of(lockKey(name), lockKey(name) + ":token");
+		String lease = Long.toString(leaseTime.toMillis());
+		ReleaseSignal signal = null;
+		try {
+			while (true) {
+				long seen = (signal != null) ? signal.count() : 0;
+				List<?> reply = execute(ACQUIRE, name, keys, owner, lease);
+				long value = ((Number) reply.get(1)).longValue();
+				if (((Number) reply.get(0)).longValue() == 1) {
+					return OptionalLong.of(value);
+				}
+				long remaining = deadline - System.nanoTime();
+				if (remaining <= 0) {
+					return OptionalLong.empty();
+				}
+				if (signal == null) {
+					// A release published before the subscription is not heard: subscribe, then try again at once.
+					signal = listenForReleases(name);
+					continue;
+				}
+				// PTTL is -1 only for a key someone wrote without expiry: then only a release ends the wait.
+				long leaseLeft = (value >= 0) ? TimeUnit.MILLISECONDS.toNanos(Math.max(1, value)) : remaining;
+				signal.await(seen, Math.min(remaining, leaseLeft));
+			}
+		}
+		finally {
+			if (signal != null) {
+				this.waiting.computeIfPresent(name, (key, existing) -> existing.leave() ? null : existing);
+			}
+		}
+	}
+
+	@Override
+	public boolean renew(String name, String owner, Duration leaseTime) {
+		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
+		return execute(RENEW, name, List.of(lockKey(name)), owner, Long.toString(leaseTime.toMillis())) == 1;
+	}
+
+	@Override
+	public boolean release(String name, String owner) {
+		return execute(RELEASE, name, List.of(lockKey(name)), owner, this.releaseChannel, name) == 1;
+	}
+
+	/**
+	 * Stops listening for releases. Holds are not released: their leases free them.
+	 */
+	@Override
+	public void close() throws Exception {
+		RedisMessageListenerContainer container;
+		synchronized (this) {
+			this.closed = true;
+			container = this.subscription;
+			this.subscription = null;
+		}
+		if (container != null) {
+			container.destroy();
+		}
+	}
+
+	private String lockKey(String name) {
+		return this.keyPrefix + name;
+	}
+
+	private <T> T execute(RedisScript<T> script, String name, List<String> keys, String... args) {
+		try {
+			return this.redis.execute(script, keys, (Object[]) args);
+		}
+		catch (RedisConnectionFailureException | QueryTimeoutException | RedisSystemException ex) {
+			throw new LockBackendUnavailableException("Redis did not answer for lock '" + name + "': " + ex.getMessage(),
+					ex);
+		}
+	}
+
+	private ReleaseSignal listenForReleases(String name) {
+		subscribe();
+		return this.waiting.compute(name, (key, existing) -> ((existing != null) ? existing : new ReleaseSignal()).join());
+	}
+
+	/** One subscription per backend, opened on the first wait; its start waits until Redis confirmed it. */
+	private synchronized void subscribe() {
+		Assert.state(!this.closed, "RedisLockBackend is closed");
+		if (this.subscription != null) {
+			return;
+		}
+		RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+		container.setConnectionFactory(this.connectionFactory);
+		// Waking a waiter only signals a condition: no need for a thread per message.
+		container.setTaskExecutor(new SyncTaskExecutor());
+		container.addMessageListener(this::released, new ChannelTopic(this.releaseChannel));
+		container.afterPropertiesSet();
+		try {
+			container.start();
+		}
+		catch (RedisConnectionFailureException | QueryTimeoutException | RedisSystemException ex) {
+			destroyQuietly(container);
+			throw new LockBackendUnavailableException("Could not subscribe to Redis channel '" + this.releaseChannel
+					+ "': " + ex.getMessage(), ex);
+		}
+		this.subscription = container;
+	}
+
+	private void released(Message message, byte[] pattern) {
+		ReleaseSignal signal = this.waiting.get(new String(message.getBody(), StandardCharsets.UTF_8));
+		if (signal != null) {
+			signal.signal();
+		}
+	}
+
+	private static void destroyQuietly(RedisMessageListenerContainer container) {
+		try {
+			container.destroy();
+		}
+		catch (Exception ex) {
+			// The subscription never started: nothing is left to clean up but what destroy() already tried.
+		}
+	}
+
+	/**
+	 * Where the waiters of one lock name in this process park. The release count lets a waiter tell a release
+	 * that came between its failed attempt and its parking from no release at all.
+	 */
+	private static final class ReleaseSignal {
+
+		private final ReentrantLock mutex = new ReentrantLock();
+
+		private final Condition released = this.mutex.newCondition();
+
+		private long releases;
+
+		/** Changed only inside {@link ConcurrentMap#compute} of the waiting map, which serializes it. */
+		private int waiters;
+
+		ReleaseSignal join() {
+			this.waiters++;
+			return this;
+		}
+
+		boolean leave() {
+			return --this.waiters == 0;
+		}
+
+		long count() {
+			this.mutex.lock();
+			try {
+				return this.releases;
+			}
+			finally {
+				this.mutex.unlock();
+			}
+		}
+
+		void signal() {
+			this.mutex.lock();
+			try {
+				this.releases++;
+				this.released.signalAll();
+			}
+			finally {
+				this.mutex.unlock();
+			}
+		}
+
+		void await(long seen, long nanos) throws InterruptedException {
+			this.mutex.lockInterruptibly();
+			try {
+				long left = nanos;
+				while (this.releases == seen && left > 0) {
+					left = this.released.awaitNanos(left);
+				}
+			}
+			finally {
+				this.mutex.unlock();
+			}
+		}
+
+	}
+
+}

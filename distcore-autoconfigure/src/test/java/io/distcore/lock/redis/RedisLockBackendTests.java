@@ -1,0 +1,142 @@
+package io.distcore.lock.redis;
+
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import io.distcore.lock.AbstractLockBackendContractTests;
+import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockLostException;
+import io.distcore.lock.NamedLock;
+import io.distcore.test.TestServices;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The Redis backend on a real server: the contract, plus what happens when the key vanishes, when Redis is
+ * down, and how fast a waiter hears a release.
+ */
+class RedisLockBackendTests extends AbstractLockBackendContractTests {
+
+	/** Unique per test, so that cleaning up never touches the keys of a test running elsewhere. */
+	private final String prefix = "distcore-test:" + UUID.randomUUID() + ":lock:";
+
+	private final Map<LockBackend, LettuceConnectionFactory> factories = new ConcurrentHashMap<>();
+
+	private final LettuceConnectionFactory admin = TestServices.redis().connectionFactory();
+
+	@Override
+	protected LockBackend newBackend() {
+		LettuceConnectionFactory factory = TestServices.redis().connectionFactory();
+		RedisLockBackend backend = new RedisLockBackend(factory, this.prefix);
+		this.factories.put(backend, factory);
+		return backend;
+	}
+
+	@Override
+	protected void close(LockBackend backend) {
+		try {
+			((RedisLockBackend) backend).close();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+		this.factories.remove(backend).destroy();
+	}
+
+	@AfterEach
+	void deleteKeysAndCloseAdmin() {
+		StringRedisTemplate redis = new StringRedisTemplate(this.admin);
+		redis.delete(redis.keys(this.prefix + "*"));
+		this.admin.destroy();
+	}
+
+	@Test
+	void aHolderWhoseKeyIsDeletedIsToldAndItsUnlockRaisesLockLost() throws Exception {
+		String name = uniqueName("deleted");
+		NamedLock lock = newProcess(Duration.ofMillis(600)).getLock(name);
+		assertThat(lock.tryLock(Duration.ZERO)).isTrue();
+		long token = lock.fencingToken();
+		StringRedisTemplate redis = new StringRedisTemplate(this.admin);
+		assertThat(redis.delete(this.prefix + name)).isTrue();
+
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (this.events.lost.isEmpty() && System.nanoTime() < deadline) {
+			Thread.sleep(50);
+		}
+		assertThat(this.events.lost).singleElement().asString().startsWith(name);
+		assertThat(lock.isHeldByCurrentOwner()).isFalse();
+		assertThatExceptionOfType(LockLostException.class).isThrownBy(lock::unlock)
+			.satisfies((ex) -> assertThat(ex.getFencingToken()).isEqualTo(token));
+	}
+
+	@Test
+	void redisDownFailsFastWithBackendUnavailable() throws Exception {
+		int deadPort;
+		try (ServerSocket probe = new ServerSocket(0)) {
+			deadPort = probe.getLocalPort();
+		}
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration("127.0.0.1", deadPort),
+				LettuceClientConfiguration.builder().commandTimeout(Duration.ofMillis(500)).build());
+		factory.afterPropertiesSet();
+		factory.start();
+		try (RedisLockBackend backend = new RedisLockBackend(factory, this.prefix)) {
+			long start = System.nanoTime();
+			assertThatExceptionOfType(LockBackendUnavailableException.class)
+				.isThrownBy(() -> backend.acquire(uniqueName("down"), "owner", Duration.ofSeconds(30), Duration.ofSeconds(30)));
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+			assertThatExceptionOfType(LockBackendUnavailableException.class)
+				.isThrownBy(() -> backend.renew(uniqueName("down"), "owner", Duration.ofSeconds(30)));
+			assertThatExceptionOfType(LockBackendUnavailableException.class)
+				.isThrownBy(() -> backend.release(uniqueName("down"), "owner"));
+		}
+		finally {
+			factory.destroy();
+		}
+	}
+
+	@Test
+	void aWaiterIsWokenByTheReleaseMessageLongBeforeTheLeaseEnds() throws Exception {
+		String name = uniqueName("pubsub");
+		LockBackend holder = newBackend();
+		LockBackend waiter = newBackend();
+		try {
+			assertThat(holder.acquire(name, "holder", Duration.ofSeconds(30), Duration.ZERO)).isPresent();
+			ExecutorService pool = Executors.newSingleThreadExecutor();
+			try {
+				long start = System.nanoTime();
+				Future<Boolean> waiting = pool
+					.submit(() -> waiter.acquire(name, "waiter", Duration.ofSeconds(30), Duration.ofSeconds(20)).isPresent());
+				Thread.sleep(200);
+				assertThat(holder.release(name, "holder")).isTrue();
+				assertThat(waiting.get(20, TimeUnit.SECONDS)).isTrue();
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+			}
+			finally {
+				pool.shutdownNow();
+			}
+			assertThat(waiter.release(name, "waiter")).isTrue();
+		}
+		finally {
+			close(holder);
+			close(waiter);
+		}
+	}
+
+}
