@@ -28,8 +28,8 @@ import org.springframework.util.Assert;
 
 /**
  * Locks on one Redis server (or the primary of a replicated setup) through a Spring Data Redis
- * {@link RedisConnectionFactory}. The lock is the key {@code <keyPrefix><name>} holding the owner, with the
- * lease as its expiry; the fencing token comes from {@code INCR} of {@code <keyPrefix><name>:token}, a key
+ * {@link RedisConnectionFactory}. The lock is the key {@code <keyPrefix>{<name>}} holding the owner, with the
+ * lease as its expiry; the fencing token comes from {@code INCR} of {@code <keyPrefix>{<name>}:token}, a key
  * that never expires, so tokens keep increasing across holds for as long as Redis keeps its data. Every
  * operation is one Lua script, one round trip.
  * <p>
@@ -172,8 +172,9 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		}
 	}
 
+	/** The braces make a hash tag: lock and token key share a cluster slot, and no lock name collides with a token key. */
 	private String lockKey(String name) {
-		return this.keyPrefix + name;
+		return this.keyPrefix + "{" + name + "}";
 	}
 
 	private <T> T execute(RedisScript<T> script, String name, List<String> keys, String... args) {

@@ -288,12 +288,13 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		this.resources.shutdown(0, 2, TimeUnit.SECONDS);
 	}
 
+	/** Braces keep a lock name from colliding with another lock's token key. */
 	private String lockKey(String name) {
-		return this.keyPrefix + name;
+		return this.keyPrefix + "{" + name + "}";
 	}
 
 	private String tokenKey(String name) {
-		return this.keyPrefix + name + ":token";
+		return lockKey(name) + ":token";
 	}
 
 	/** Writes the token back on the granting nodes; returns on how many it succeeded. */

@@ -23,6 +23,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcore.lock.LockBackendUnavailableException;
 import io.distcore.test.JdbcEndpoint;
+import io.distcore.test.TcpProxy;
 import io.distcore.test.TestServices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -73,7 +73,7 @@ class RedisLockBackendTests extends AbstractLockBackendContractTests {
 		assertThat(lock.tryLock(Duration.ZERO)).isTrue();
 		long token = lock.fencingToken();
 		StringRedisTemplate redis = new StringRedisTemplate(this.admin);
-		assertThat(redis.delete(this.prefix + name)).isTrue();
+		assertThat(redis.delete(this.prefix + "{" + name + "}")).isTrue();
 
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
 		while (this.events.lost.isEmpty() && System.nanoTime() < deadline) {

@@ -11,6 +11,7 @@ import io.distcore.lock.AbstractLockBackendContractTests;
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.RedLockQuorumException;
 import io.distcore.test.RedisEndpoint;
+import io.distcore.test.TcpProxy;
 import io.distcore.test.TestServices;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -141,7 +142,7 @@ class RedLockBackendTests extends AbstractLockBackendContractTests {
 		for (RedisEndpoint node : TestServices.redlockNodes()) {
 			RedisClient client = RedisClient.create(node.uri());
 			try (StatefulRedisConnection<String, String> connection = client.connect()) {
-				String counter = connection.sync().get(this.prefix + name + ":token");
+				String counter = connection.sync().get(this.prefix + "{" + name + "}:token");
 				if (counter != null && Long.parseLong(counter) >= token) {
 					count++;
 				}
@@ -196,7 +197,7 @@ class RedLockBackendTests extends AbstractLockBackendContractTests {
 				}
 			}
 		}
-		RedLockBackend backend = backend(this.proxies.stream().map(TcpProxy::uri).toList());
+		RedLockBackend backend = backend(this.proxies.stream().map((proxy) -> "redis://127.0.0.1:" + proxy.port()).toList());
 		this.proxied.add(backend);
 		return backend;
 	}

@@ -100,6 +100,8 @@ class ZooKeeperLockBackendTests extends AbstractLockBackendContractTests {
 			LockBackend backend = register(client);
 			try {
 				String name = uniqueName("ensemble-down");
+				// The short connection timeout is for the dead ensemble; a loaded machine may need longer to connect.
+				assertThat(client.blockUntilConnected(30, TimeUnit.SECONDS)).isTrue();
 				assertThat(backend.acquire(name, "warm-up", Duration.ofSeconds(30), Duration.ZERO)).isPresent();
 				assertThat(backend.release(name, "warm-up")).isTrue();
 				for (InstanceSpec member : cluster.getInstances()) {

@@ -1,4 +1,4 @@
-package io.distcore.lock.redlock;
+package io.distcore.test;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,11 +11,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP forwarder in front of one Redis server, so a test can take the "node" down and bring it back without
- * touching the shared server. While down it closes every connection it has and every new one at once, which a
- * client sees as a dead node.
+ * A TCP forwarder on a loopback port in front of one server, so a test can take that "server" down and bring it
+ * back without touching the shared one. While down it closes every connection it has and every new one at once,
+ * which a client sees as a dead server.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
 	private final ServerSocket server;
 
@@ -25,7 +25,7 @@ final class TcpProxy implements AutoCloseable {
 
 	private volatile boolean down;
 
-	TcpProxy(String host, int port) throws IOException {
+	public TcpProxy(String host, int port) throws IOException {
 		this.target = new InetSocketAddress(host, port);
 		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
 		Thread acceptor = new Thread(this::accept, "tcp-proxy-" + this.server.getLocalPort());
@@ -33,18 +33,27 @@ final class TcpProxy implements AutoCloseable {
 		acceptor.start();
 	}
 
-	String uri() {
-		return "redis://127.0.0.1:" + this.server.getLocalPort();
+	/**
+	 * The loopback port clients connect to instead of the server's.
+	 * @return the port
+	 */
+	public int port() {
+		return this.server.getLocalPort();
 	}
 
-	/** Cuts every connection and refuses new ones until {@link #up()}. */
-	void down() {
+	/**
+	 * Cuts every connection and refuses new ones until {@link #up()}.
+	 */
+	public void down() {
 		this.down = true;
 		this.sockets.forEach(TcpProxy::closeQuietly);
 		this.sockets.clear();
 	}
 
-	void up() {
+	/**
+	 * Accepts connections again.
+	 */
+	public void up() {
 		this.down = false;
 	}
 
