@@ -441,6 +441,11 @@ public class IdProperties {
 		 */
 		private InitializeSchema initializeSchema = InitializeSchema.EMBEDDED;
 
+		/**
+		 * Longest time one segment statement may run; at least 1s.
+		 */
+		private Duration queryTimeout = Duration.ofSeconds(5);
+
 		public String getTableName() {
 			return this.tableName;
 		}
@@ -455,6 +460,14 @@ public class IdProperties {
 
 		public void setInitializeSchema(InitializeSchema initializeSchema) {
 			this.initializeSchema = initializeSchema;
+		}
+
+		public Duration getQueryTimeout() {
+			return this.queryTimeout;
+		}
+
+		public void setQueryTimeout(Duration queryTimeout) {
+			this.queryTimeout = queryTimeout;
 		}
 
 	}

@@ -1,11 +1,178 @@
 package io.distcore.id.autoconfigure;
 
+import java.time.Clock;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import io.distcore.id.IdGenerator;
+import io.distcore.id.segment.SegmentIdGenerator;
+import io.distcore.id.segment.SegmentSettings;
+import io.distcore.id.segment.SegmentSource;
+import io.distcore.id.segment.jdbc.JdbcSegmentSource;
+import io.distcore.id.segment.redis.RedisSegmentSource;
+import io.distcore.support.AutoCommitJdbc;
+import io.distcore.support.InitializeSchema;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.jdbc.EmbeddedDatabaseConnection;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
 
 /**
- * Placeholder filled by the SegmentId work.
+ * The segment {@link IdGenerator}: {@code distcore.id.generator=jdbc} on the application's single DataSource,
+ * {@code redis} on its RedisConnectionFactory. Choosing a generator whose infrastructure is missing fails the
+ * startup naming {@code distcore.id.generator}, rather than leaving the application without ids. Types of the
+ * optional libraries are only touched, in the nested holder classes, once they are known to be present.
  */
 @Configuration(proxyBeanMethods = false)
 class SegmentIdConfiguration {
+
+	private static final Log logger = LogFactory.getLog(SegmentIdConfiguration.class);
+
+	static SegmentIdGenerator generator(SegmentSource source, SegmentSettings settings, ObjectProvider<Clock> clock) {
+		SegmentIdGenerator generator = new SegmentIdGenerator(source, settings, clock.getIfAvailable(Clock::systemUTC));
+		logger.info("Segment ids from " + source + ": step " + settings.step()
+				+ (settings.dynamicStep() ? " (dynamic, up to " + settings.maxStep() + ")" : "")
+				+ ", next segment fetched in the background once " + Math.round(settings.prefetchThreshold() * 100)
+				+ "% of the current one is used");
+		return generator;
+	}
+
+	static SegmentSettings settings(IdProperties.Segment segment) {
+		long step = segment.getStep();
+		if (step < 1 || step > SegmentSettings.MAX_STEP) {
+			throw new IllegalStateException("distcore.id.segment.step must be between 1 and " + SegmentSettings.MAX_STEP
+					+ ", was " + step);
+		}
+		double threshold = segment.getPrefetchThreshold();
+		if (!(threshold >= 0 && threshold <= 1)) {
+			throw new IllegalStateException(
+					"distcore.id.segment.prefetch-threshold must be between 0 and 1 (a share of the segment), was "
+							+ threshold);
+		}
+		if (!segment.isDynamicStep()) {
+			return SegmentSettings.fixed(step, threshold);
+		}
+		if (segment.getMaxStep() < step || segment.getMaxStep() > SegmentSettings.MAX_STEP) {
+			throw new IllegalStateException("distcore.id.segment.max-step must be between distcore.id.segment.step ("
+					+ step + ") and " + SegmentSettings.MAX_STEP + ", was " + segment.getMaxStep());
+		}
+		requirePositive("distcore.id.segment.fast-segment", segment.getFastSegment());
+		requirePositive("distcore.id.segment.slow-segment", segment.getSlowSegment());
+		if (segment.getSlowSegment().compareTo(segment.getFastSegment()) < 0) {
+			throw new IllegalStateException("distcore.id.segment.slow-segment (" + segment.getSlowSegment()
+					+ ") must be at least distcore.id.segment.fast-segment (" + segment.getFastSegment() + ")");
+		}
+		return new SegmentSettings(step, threshold, true, segment.getMaxStep(), segment.getFastSegment(),
+				segment.getSlowSegment());
+	}
+
+	private static void requirePositive(String property, Duration value) {
+		if (value == null || value.isNegative() || value.isZero()) {
+			throw new IllegalStateException(property + " must be positive, was " + value);
+		}
+	}
+
+	private static void requireClass(ConfigurableListableBeanFactory beanFactory, String className, String generator,
+			String library) {
+		if (!ClassUtils.isPresent(className, beanFactory.getBeanClassLoader())) {
+			throw new IllegalStateException("distcore.id.generator=" + generator + " needs " + library
+					+ " on the class path");
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(name = "distcore.id.generator", havingValue = "jdbc")
+	static class JdbcSegmentIdConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(IdGenerator.class)
+		SegmentIdGenerator jdbcSegmentIdGenerator(IdProperties properties, ObjectProvider<DataSource> dataSource,
+				ObjectProvider<Clock> clock, ConfigurableListableBeanFactory beanFactory) {
+			SegmentSettings settings = settings(properties.getSegment());
+			requireClass(beanFactory, "org.springframework.jdbc.core.JdbcTemplate", "jdbc", "spring-jdbc");
+			requireClass(beanFactory, "org.springframework.boot.jdbc.EmbeddedDatabaseConnection", "jdbc",
+					"spring-boot-jdbc");
+			DataSource database = dataSource.getIfUnique();
+			if (database == null) {
+				throw new IllegalStateException("distcore.id.generator=jdbc needs a single DataSource bean, but the "
+						+ "context has " + (dataSource.stream().findAny().isPresent() ? "several" : "none"));
+			}
+			return generator(JdbcSources.create(database, properties.getJdbc()), settings, clock);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(name = "distcore.id.generator", havingValue = "redis")
+	static class RedisSegmentIdConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(IdGenerator.class)
+		SegmentIdGenerator redisSegmentIdGenerator(IdProperties properties, ConfigurableListableBeanFactory beanFactory,
+				ObjectProvider<Clock> clock) {
+			SegmentSettings settings = settings(properties.getSegment());
+			requireClass(beanFactory, "org.springframework.data.redis.connection.RedisConnectionFactory", "redis",
+					"spring-data-redis");
+			return generator(RedisSources.create(beanFactory, properties.getRedis()), settings, clock);
+		}
+
+	}
+
+	/** Touches spring-jdbc types; loaded only once they are known to be present. */
+	private static final class JdbcSources {
+
+		static JdbcSegmentSource create(DataSource dataSource, IdProperties.Jdbc jdbc) {
+			if (!AutoCommitJdbc.isValidTableName(jdbc.getTableName())) {
+				throw new IllegalStateException("distcore.id.jdbc.table-name must be letters, digits and '_' (not "
+						+ "starting with a digit), optionally qualified as schema.table; was '" + jdbc.getTableName()
+						+ "'");
+			}
+			if (jdbc.getQueryTimeout() == null || jdbc.getQueryTimeout().compareTo(Duration.ofSeconds(1)) < 0) {
+				throw new IllegalStateException(
+						"distcore.id.jdbc.query-timeout must be at least 1s, was " + jdbc.getQueryTimeout());
+			}
+			InitializeSchema initialize = jdbc.getInitializeSchema();
+			if (initialize == null) {
+				throw new IllegalStateException("distcore.id.jdbc.initialize-schema must be one of always, embedded, never");
+			}
+			JdbcSegmentSource source = new JdbcSegmentSource(dataSource, jdbc.getTableName(), jdbc.getQueryTimeout());
+			if (initialize == InitializeSchema.ALWAYS
+					|| (initialize == InitializeSchema.EMBEDDED && EmbeddedDatabaseConnection.isEmbedded(dataSource))) {
+				source.createSchema();
+			}
+			return source;
+		}
+
+	}
+
+	/** Touches spring-data-redis types; loaded only once they are known to be present. */
+	private static final class RedisSources {
+
+		static RedisSegmentSource create(ListableBeanFactory beanFactory, IdProperties.Redis redis) {
+			RedisConnectionFactory connectionFactory = beanFactory.getBeanProvider(RedisConnectionFactory.class)
+				.getIfUnique();
+			if (connectionFactory == null) {
+				throw new IllegalStateException(
+						"distcore.id.generator=redis needs a single RedisConnectionFactory bean (configure spring.data.redis.*)");
+			}
+			if (!StringUtils.hasText(redis.getKeyPrefix())) {
+				throw new IllegalStateException(
+						"distcore.id.redis.key-prefix must not be empty, was '" + redis.getKeyPrefix() + "'");
+			}
+			return new RedisSegmentSource(connectionFactory, redis.getKeyPrefix());
+		}
+
+	}
 
 }
