@@ -1,0 +1,67 @@
+package io.distcore.benchmarks.lock;
+
+import java.time.Duration;
+import java.util.List;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockRegistry;
+import io.distcore.support.InstanceId;
+
+/**
+ * What every lock benchmark shares: the servers, the lease and wait of every acquisition, the key of each
+ * scenario and the way distcore is put together.
+ */
+final class LockBenchmarks {
+
+	static final String REDIS_HOST = "127.0.0.1";
+
+	static final int REDIS_PORT = 6379;
+
+	static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+
+	static final String POSTGRES_USER = "postgres";
+
+	/** Explicit lease of every hold: long enough that no hold expires during an iteration. */
+	static final Duration LEASE = Duration.ofSeconds(30);
+
+	/** Wait of every acquisition: generous, so a contended attempt never gives up while the run is healthy. */
+	static final Duration WAIT = Duration.ofSeconds(10);
+
+	/** The one lock name all threads of a contended benchmark fight over. */
+	static final String CONTENDED_KEY = "contended";
+
+	/** Threads of the contended scenario. */
+	static final int CONTENDED_THREADS = 4;
+
+	/** Connections per pool: enough for the contended threads plus a release, equal for every JDBC contender. */
+	static final int POOL_SIZE = 8;
+
+	private LockBenchmarks() {
+	}
+
+	/**
+	 * A registry as the auto-configuration builds it, without listeners (no metrics), on one backend.
+	 */
+	static LockRegistry registry(LockBackend backend) {
+		return new LockRegistry(InstanceId.generate(), List.of(backend), backend.name(), LEASE, List.of());
+	}
+
+	static HikariDataSource postgres(String poolName) {
+		HikariDataSource dataSource = new HikariDataSource();
+		dataSource.setPoolName(poolName);
+		dataSource.setJdbcUrl(POSTGRES_URL);
+		dataSource.setUsername(POSTGRES_USER);
+		dataSource.setMaximumPoolSize(POOL_SIZE);
+		dataSource.setMinimumIdle(POOL_SIZE);
+		return dataSource;
+	}
+
+	/** A failed attempt despite the generous wait means the run is broken: say so rather than count it. */
+	static void acquired(boolean acquired, String contender, String key) {
+		if (!acquired) {
+			throw new IllegalStateException(contender + " did not acquire '" + key + "' within " + WAIT);
+		}
+	}
+
+}
