@@ -1,8 +1,6 @@
 package io.distcore.lock.jdbc;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.OptionalLong;
 
@@ -58,13 +56,8 @@ final class H2LockDialect extends JdbcLockDialect {
 
 	@Override
 	OptionalLong acquire(Connection connection, String name, String owner, long leaseMillis) throws SQLException {
-		try (PreparedStatement statement = prepare(connection, this.acquireSql)) {
-			statement.setString(1, name);
-			statement.setString(2, owner);
-			statement.setLong(3, leaseMillis);
-			try (ResultSet result = statement.executeQuery()) {
-				return result.next() ? OptionalLong.of(result.getLong(1)) : OptionalLong.empty();
-			}
+		try {
+			return acquireReturningToken(connection, this.acquireSql, name, owner, leaseMillis);
 		}
 		catch (SQLException ex) {
 			if (DUPLICATE_KEY.equals(ex.getSQLState())) {

@@ -1,8 +1,5 @@
 package io.distcore.lock.jdbc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -12,19 +9,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.support.AutoCommitJdbc;
+import io.distcore.support.DatabaseProduct;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.dao.DataAccessException;
-import org.springframework.jdbc.core.ConnectionCallback;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.util.Assert;
 
 /**
@@ -61,13 +56,11 @@ public final class JdbcLockBackend implements LockBackend {
 
 	private static final Log logger = LogFactory.getLog(JdbcLockBackend.class);
 
-	private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
-
 	private static final String DEFAULT_TABLE_NAME = "distcore_lock";
 
 	private static final int DEADLOCK_ATTEMPTS = 3;
 
-	private final JdbcTemplate jdbcTemplate;
+	private final AutoCommitJdbc jdbc;
 
 	private final String tableName;
 
@@ -102,8 +95,7 @@ public final class JdbcLockBackend implements LockBackend {
 						+ pollMaxInterval);
 		Assert.isTrue(queryTimeout != null && queryTimeout.compareTo(Duration.ofSeconds(1)) >= 0,
 				() -> "Query timeout must be at least 1s, was " + queryTimeout);
-		// The template must not see a caller's transaction: Spring binds those to the DataSource object itself.
-		this.jdbcTemplate = new JdbcTemplate(new DelegatingDataSource(dataSource));
+		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.tableName = tableName;
 		this.pollMinNanos = pollMinInterval.toNanos();
 		this.pollMaxNanos = pollMaxInterval.toNanos();
@@ -116,9 +108,10 @@ public final class JdbcLockBackend implements LockBackend {
 	 * optionally prefixed by a schema name of the same form and a dot.
 	 * @param tableName candidate
 	 * @return {@code true} if the backend accepts it
+	 * @see AutoCommitJdbc#isValidTableName(String)
 	 */
 	public static boolean isValidTableName(String tableName) {
-		return tableName != null && TABLE_NAME.matcher(tableName).matches();
+		return AutoCommitJdbc.isValidTableName(tableName);
 	}
 
 	@Override
@@ -181,7 +174,8 @@ public final class JdbcLockBackend implements LockBackend {
 	 * @throws LockBackendUnavailableException if the database cannot be reached or refuses the DDL
 	 */
 	public void createSchema() {
-		String ddl = loadSchema(dialect().schemaResource()).replace(DEFAULT_TABLE_NAME, this.tableName);
+		String ddl = AutoCommitJdbc.loadScript(JdbcLockBackend.class, dialect().schemaResource())
+			.replace(DEFAULT_TABLE_NAME, this.tableName);
 		execute("create the table for", this.tableName, (dialect, connection) -> {
 			try (Statement statement = connection.createStatement()) {
 				statement.setQueryTimeout(this.queryTimeoutSeconds);
@@ -208,19 +202,7 @@ public final class JdbcLockBackend implements LockBackend {
 		JdbcLockDialect dialect = dialect();
 		for (int attempt = 1;; attempt++) {
 			try {
-				return this.jdbcTemplate.execute((ConnectionCallback<T>) (connection) -> {
-					// Pools may hand out connections with auto-commit off; a lock row must commit on its own.
-					if (connection.getAutoCommit()) {
-						return operation.run(dialect, connection);
-					}
-					connection.setAutoCommit(true);
-					try {
-						return operation.run(dialect, connection);
-					}
-					finally {
-						connection.setAutoCommit(false);
-					}
-				});
+				return this.jdbc.execute((connection) -> operation.run(dialect, connection));
 			}
 			catch (DataAccessException ex) {
 				if (attempt < DEADLOCK_ATTEMPTS && isDeadlock(ex)) {
@@ -240,11 +222,9 @@ public final class JdbcLockBackend implements LockBackend {
 		if (known != null) {
 			return known;
 		}
-		String product;
+		DatabaseProduct product;
 		try {
-			product = this.jdbcTemplate
-				.execute((ConnectionCallback<String>) (connection) -> connection.getMetaData()
-					.getDatabaseProductName());
+			product = this.jdbc.product();
 		}
 		catch (DataAccessException ex) {
 			throw new LockBackendUnavailableException(
@@ -265,16 +245,6 @@ public final class JdbcLockBackend implements LockBackend {
 			return "40001".equals(sql.getSQLState()) || "40P01".equals(sql.getSQLState()) || sql.getErrorCode() == 1213;
 		}
 		return false;
-	}
-
-	private static String loadSchema(String resource) {
-		try (InputStream in = JdbcLockBackend.class.getResourceAsStream(resource)) {
-			Assert.state(in != null, () -> "Missing class-path resource " + resource + " next to JdbcLockBackend");
-			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Could not read " + resource, ex);
-		}
 	}
 
 	private static long leaseMillis(Duration leaseTime) {

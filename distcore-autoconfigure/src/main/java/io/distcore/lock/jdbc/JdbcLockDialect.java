@@ -2,8 +2,11 @@ package io.distcore.lock.jdbc;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.OptionalLong;
+
+import io.distcore.support.DatabaseProduct;
 
 /**
  * The SQL of one database product for one lock table. Every statement touches one row by primary key, runs
@@ -25,20 +28,17 @@ abstract sealed class JdbcLockDialect permits PostgreSqlLockDialect, MariaDbLock
 	}
 
 	/**
-	 * The dialect for a {@link java.sql.DatabaseMetaData#getDatabaseProductName() product name}.
-	 * @param productName product name reported by the driver
+	 * The dialect for a database product.
+	 * @param product detected product
 	 * @param table validated table name
 	 * @param queryTimeoutSeconds JDBC query timeout of every statement
 	 * @return the dialect
-	 * @throws IllegalStateException if the product is not supported
 	 */
-	static JdbcLockDialect forProduct(String productName, String table, int queryTimeoutSeconds) {
-		return switch (productName) {
-			case "PostgreSQL" -> new PostgreSqlLockDialect(table, queryTimeoutSeconds);
-			case "MariaDB", "MySQL" -> new MariaDbLockDialect(table, queryTimeoutSeconds);
-			case "H2" -> new H2LockDialect(table, queryTimeoutSeconds);
-			default -> throw new IllegalStateException("The JDBC lock backend does not support " + productName
-					+ "; supported databases: PostgreSQL, MariaDB, MySQL, H2");
+	static JdbcLockDialect forProduct(DatabaseProduct product, String table, int queryTimeoutSeconds) {
+		return switch (product) {
+			case POSTGRESQL -> new PostgreSqlLockDialect(table, queryTimeoutSeconds);
+			case MARIADB -> new MariaDbLockDialect(table, queryTimeoutSeconds);
+			case H2 -> new H2LockDialect(table, queryTimeoutSeconds);
 		};
 	}
 
@@ -98,6 +98,28 @@ abstract sealed class JdbcLockDialect permits PostgreSqlLockDialect, MariaDbLock
 			statement.setString(1, name);
 			statement.setString(2, owner);
 			return statement.executeUpdate() == 1;
+		}
+	}
+
+	/**
+	 * Runs an acquire statement that returns the new token as its only row, or no row while the lock is held.
+	 * @param connection an auto-committing connection
+	 * @param sql statement with parameters (name, owner, lease millis)
+	 * @param name lock name
+	 * @param owner new holder
+	 * @param leaseMillis lease in milliseconds
+	 * @return the new token, or empty
+	 * @throws SQLException on a database error
+	 */
+	final OptionalLong acquireReturningToken(Connection connection, String sql, String name, String owner,
+			long leaseMillis) throws SQLException {
+		try (PreparedStatement statement = prepare(connection, sql)) {
+			statement.setString(1, name);
+			statement.setString(2, owner);
+			statement.setLong(3, leaseMillis);
+			try (ResultSet result = statement.executeQuery()) {
+				return result.next() ? OptionalLong.of(result.getLong(1)) : OptionalLong.empty();
+			}
 		}
 	}
 
