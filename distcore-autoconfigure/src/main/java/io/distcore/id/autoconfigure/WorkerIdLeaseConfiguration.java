@@ -1,11 +1,231 @@
 package io.distcore.id.autoconfigure;
 
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import io.distcore.id.lease.LeasedWorkerId;
+import io.distcore.id.lease.WorkerIdLeaseException;
+import io.distcore.id.lease.WorkerIdStore;
+import io.distcore.id.lease.jdbc.JdbcWorkerIdStore;
+import io.distcore.id.lease.redis.RedisWorkerIdStore;
+import io.distcore.id.lease.zookeeper.ZooKeeperWorkerIdStore;
+import io.distcore.id.snowflake.SnowflakeLayout;
+import io.distcore.id.snowflake.WorkerIdLease;
+import io.distcore.support.InitializeSchema;
+import io.distcore.support.InstanceId;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.curator.framework.CuratorFramework;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.jdbc.EmbeddedDatabaseConnection;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.StringUtils;
 
 /**
- * Placeholder filled by the WorkerIdLease work.
+ * The worker identity of the snowflake generator: fixed when {@code distcore.id.snowflake.worker-id} (or
+ * {@code datacenter-id}) is set, otherwise leased from the backend {@link WorkerIdStoreSelector} chooses and
+ * released at shutdown. With neither, no bean: the generator falls back to {@link WorkerIdLeases#none()}.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "distcore.id.generator", havingValue = "snowflake", matchIfMissing = true)
 class WorkerIdLeaseConfiguration {
+
+	private static final Log logger = LogFactory.getLog(WorkerIdLeaseConfiguration.class);
+
+	private static final String WORKER_ID = "distcore.id.snowflake.worker-id";
+
+	private static final String DATACENTER_ID = "distcore.id.snowflake.datacenter-id";
+
+	@Bean
+	@ConditionalOnMissingBean(WorkerIdLease.class)
+	@Conditional(FixedIdCondition.class)
+	WorkerIdLease fixedWorkerIdLease(IdProperties properties) {
+		IdProperties.Snowflake snowflake = properties.getSnowflake();
+		SnowflakeLayout layout = SnowflakeIdConfiguration.layout(snowflake);
+		if (snowflake.getWorkerId() == null) {
+			throw new IllegalStateException(DATACENTER_ID + " is set, so " + WORKER_ID + " must be set too");
+		}
+		long datacenterId = (snowflake.getDatacenterId() != null) ? snowflake.getDatacenterId() : 0;
+		requireInRange(WORKER_ID, snowflake.getWorkerId(), layout.maxWorkerId(), "worker-bits");
+		requireInRange(DATACENTER_ID, datacenterId, layout.maxDatacenterId(), "datacenter-bits");
+		logger.info("Snowflake worker id is fixed: datacenter " + datacenterId + " worker " + snowflake.getWorkerId()
+				+ " (" + WORKER_ID + ")");
+		return WorkerIdLease.fixed(datacenterId, snowflake.getWorkerId());
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean(WorkerIdLease.class)
+	@Conditional(LeaseBackendCondition.class)
+	LeasedWorkerId leasedWorkerId(IdProperties properties, ObjectProvider<InstanceId> instanceId,
+			ConfigurableListableBeanFactory beanFactory, Environment environment) {
+		IdProperties.Snowflake snowflake = properties.getSnowflake();
+		IdProperties.Lease lease = snowflake.getLease();
+		SnowflakeLayout layout = SnowflakeIdConfiguration.layout(snowflake);
+		Duration ttl = lease.getTtl();
+		Duration heartbeat = lease.getHeartbeat();
+		if (ttl == null || ttl.toMillis() <= 0) {
+			throw new IllegalStateException("distcore.id.snowflake.lease.ttl must be positive, was " + ttl);
+		}
+		if (heartbeat == null || heartbeat.toMillis() <= 0 || heartbeat.multipliedBy(3).compareTo(ttl) > 0) {
+			throw new IllegalStateException("distcore.id.snowflake.lease.heartbeat must be positive and at most a "
+					+ "third of distcore.id.snowflake.lease.ttl (" + ttl + "), was " + heartbeat);
+		}
+		String backend = WorkerIdStoreSelector
+			.select(lease.getBackend(), beanFactory, environment, beanFactory.getBeanClassLoader())
+			.orElseThrow(() -> new IllegalStateException("No backend to lease worker ids from; set "
+					+ WorkerIdStoreSelector.PROPERTY));
+		WorkerIdStore store = switch (backend) {
+			case "redis" -> RedisStores.create(beanFactory, lease);
+			case "zookeeper" -> ZooKeeperStores.create(beanFactory, lease);
+			default -> JdbcStores.create(beanFactory, lease, properties.getJdbc().getInitializeSchema());
+		};
+		String owner = instanceId.getIfAvailable(InstanceId::generate).value();
+		LeasedWorkerId leased;
+		try {
+			leased = LeasedWorkerId.lease(store, owner, layout, ttl, heartbeat);
+		}
+		catch (WorkerIdLeaseException ex) {
+			store.close();
+			if ("jdbc".equals(backend)) {
+				throw new IllegalStateException(ex.getMessage() + " (does table '" + lease.getTableName()
+						+ "' exist? Set distcore.id.jdbc.initialize-schema=always, or create it from "
+						+ "io/distcore/id/lease/jdbc/schema-*.sql)", ex);
+			}
+			throw ex;
+		}
+		logger.info("Snowflake worker id leased from " + backend + ": datacenter " + leased.datacenterId()
+				+ " worker " + leased.workerId() + " (slot " + leased.slot() + " of " + layout.workerCount()
+				+ ", owner " + owner + ", ttl " + ttl + ", heartbeat " + heartbeat + ")");
+		return leased;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WorkerIdLeaseReleaser workerIdLeaseReleaser(ObjectProvider<LeasedWorkerId> lease) {
+		return new WorkerIdLeaseReleaser(lease);
+	}
+
+	private static void requireInRange(String property, long value, long max, String bitsProperty) {
+		if (value < 0 || value > max) {
+			throw new IllegalStateException(property + " must be between 0 and " + max + " for the layout's "
+					+ "distcore.id.snowflake." + bitsProperty + ", was " + value);
+		}
+	}
+
+	private static <T> T unique(ConfigurableListableBeanFactory beanFactory, Class<T> type, String backend) {
+		T bean = beanFactory.getBeanProvider(type).getIfUnique();
+		if (bean == null) {
+			throw new IllegalStateException("Worker ids are leased from " + backend + " but there is no single "
+					+ type.getSimpleName() + " bean; mark one @Primary or set " + WorkerIdStoreSelector.PROPERTY);
+		}
+		return bean;
+	}
+
+	/** Matches when a fixed identity is configured. */
+	static final class FixedIdCondition extends SpringBootCondition {
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			return isFixed(context.getEnvironment()) ? ConditionOutcome.match("a fixed worker id is configured")
+					: ConditionOutcome.noMatch("no fixed worker id is configured");
+		}
+
+		static boolean isFixed(Environment environment) {
+			Binder binder = Binder.get(environment);
+			return binder.bind(WORKER_ID, Long.class).isBound() || binder.bind(DATACENTER_ID, Long.class).isBound();
+		}
+
+	}
+
+	/** Matches without a fixed identity when a lease backend is configured or detected. */
+	static final class LeaseBackendCondition extends SpringBootCondition {
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			if (FixedIdCondition.isFixed(context.getEnvironment())) {
+				return ConditionOutcome.noMatch("a fixed worker id is configured");
+			}
+			if (context.getEnvironment().containsProperty(WorkerIdStoreSelector.PROPERTY)) {
+				return ConditionOutcome.match(WorkerIdStoreSelector.PROPERTY + " is set");
+			}
+			return WorkerIdStoreSelector
+				.select(null, context.getBeanFactory(), context.getEnvironment(), context.getClassLoader())
+				.map((backend) -> ConditionOutcome.match("worker ids can be leased from " + backend))
+				.orElseGet(() -> ConditionOutcome.noMatch("no backend to lease worker ids from"));
+		}
+
+	}
+
+	/** Loaded only when spring-data-redis is present. */
+	private static final class RedisStores {
+
+		static WorkerIdStore create(ConfigurableListableBeanFactory beanFactory, IdProperties.Lease lease) {
+			if (!StringUtils.hasText(lease.getKeyPrefix())) {
+				throw new IllegalStateException("distcore.id.snowflake.lease.key-prefix must not be empty, was '"
+						+ lease.getKeyPrefix() + "'");
+			}
+			return new RedisWorkerIdStore(unique(beanFactory, RedisConnectionFactory.class, "redis"),
+					lease.getKeyPrefix());
+		}
+
+	}
+
+	/** Loaded only when Curator is present. */
+	private static final class ZooKeeperStores {
+
+		static WorkerIdStore create(ConfigurableListableBeanFactory beanFactory, IdProperties.Lease lease) {
+			try {
+				return new ZooKeeperWorkerIdStore(unique(beanFactory, CuratorFramework.class, "zookeeper"),
+						lease.getPath());
+			}
+			catch (IllegalArgumentException ex) {
+				throw new IllegalStateException("distcore.id.snowflake.lease.path must be an absolute ZooKeeper path "
+						+ "below the root, such as /distcore/id/workers, was '" + lease.getPath() + "': "
+						+ ex.getMessage(), ex);
+			}
+		}
+
+	}
+
+	/** Loaded only when spring-jdbc is present. */
+	private static final class JdbcStores {
+
+		static WorkerIdStore create(ConfigurableListableBeanFactory beanFactory, IdProperties.Lease lease,
+				InitializeSchema initialize) {
+			DataSource dataSource = unique(beanFactory, DataSource.class, "jdbc");
+			JdbcWorkerIdStore store;
+			try {
+				store = new JdbcWorkerIdStore(dataSource, lease.getTableName());
+			}
+			catch (IllegalArgumentException ex) {
+				throw new IllegalStateException("distcore.id.snowflake.lease.table-name must be letters, digits and "
+						+ "'_' (not starting with a digit), optionally qualified as schema.table; was '"
+						+ lease.getTableName() + "'", ex);
+			}
+			if (initialize == null) {
+				throw new IllegalStateException("distcore.id.jdbc.initialize-schema must be one of always, embedded, never");
+			}
+			if (initialize == InitializeSchema.ALWAYS
+					|| (initialize == InitializeSchema.EMBEDDED && EmbeddedDatabaseConnection.isEmbedded(dataSource))) {
+				store.createSchema();
+			}
+			return store;
+		}
+
+	}
 
 }

@@ -1,0 +1,321 @@
+package io.distcore.id.lease.jdbc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+import javax.sql.DataSource;
+
+import io.distcore.id.lease.WorkerIdLeaseException;
+import io.distcore.id.lease.WorkerIdStore;
+import io.distcore.lock.jdbc.JdbcLockBackend;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+import org.springframework.util.Assert;
+
+/**
+ * Worker id leases as rows of one table (PostgreSQL, MariaDB/MySQL or H2, detected from the driver's product
+ * name at first use): slot (primary key), owner, expires_at and last_timestamp. The rows of all slots are
+ * created once, idempotently; afterwards every claim, renewal and release is one auto-committed conditional
+ * {@code UPDATE} of one row by primary key, so two processes can never both take a slot, and expiry is judged by
+ * the database clock only. A claim first reads which slots look free, then tries them from a random one on:
+ * the read is only a hint, the update decides.
+ * <p>
+ * Statements run on connections of their own, outside any transaction of the caller. The table is created by
+ * {@link #createSchema()} or from the {@code schema-*.sql} resources of this package.
+ */
+public final class JdbcWorkerIdStore implements WorkerIdStore {
+
+	private static final Log logger = LogFactory.getLog(JdbcWorkerIdStore.class);
+
+	private static final String DEFAULT_TABLE_NAME = "distcore_worker_lease";
+
+	private static final String DUPLICATE_KEY_CLASS = "23";
+
+	private static final int QUERY_TIMEOUT_SECONDS = 5;
+
+	// %1$s table, %2$s database now, %3$s database now plus ? milliseconds. A slot is free without an owner or
+	// once its lease ran out; only the update that finds it free takes it.
+	private static final String FREE_SLOTS = "SELECT slot FROM %1$s WHERE slot < ? AND (owner IS NULL OR expires_at <= %2$s)";
+
+	private static final String TAKE = """
+			UPDATE %1$s SET owner = ?, expires_at = %3$s
+			WHERE slot = ? AND (owner IS NULL OR expires_at <= %2$s)
+			""";
+
+	private static final String RENEW = """
+			UPDATE %1$s SET expires_at = %3$s, last_timestamp = GREATEST(last_timestamp, ?)
+			WHERE slot = ? AND owner = ? AND expires_at > %2$s
+			""";
+
+	private static final String RELEASE = """
+			UPDATE %1$s SET owner = NULL, expires_at = NULL, last_timestamp = GREATEST(last_timestamp, ?)
+			WHERE slot = ? AND owner = ?
+			""";
+
+	private static final String LAST_TIMESTAMP = "SELECT last_timestamp FROM %1$s WHERE slot = ?";
+
+	private static final String EXISTING_SLOTS = "SELECT slot FROM %1$s WHERE slot < ?";
+
+	private static final String CREATE_SLOT = "INSERT INTO %1$s (slot, last_timestamp) VALUES (?, 0)";
+
+	private final JdbcTemplate jdbcTemplate;
+
+	private final String tableName;
+
+	private volatile Sql sql;
+
+	private volatile int slotsCreated;
+
+	/**
+	 * Creates a store; nothing is read from the database until the first call.
+	 * @param dataSource the application's database
+	 * @param tableName lease table, an identifier optionally qualified by a schema
+	 */
+	public JdbcWorkerIdStore(DataSource dataSource, String tableName) {
+		Assert.notNull(dataSource, "DataSource must not be null");
+		Assert.isTrue(JdbcLockBackend.isValidTableName(tableName),
+				() -> "Table name must be an identifier of letters, digits and '_', optionally schema-qualified, was '"
+						+ tableName + "'");
+		// The template must not see a caller's transaction: Spring binds those to the DataSource object itself.
+		this.jdbcTemplate = new JdbcTemplate(new DelegatingDataSource(dataSource));
+		this.tableName = tableName;
+	}
+
+	@Override
+	public String name() {
+		return "jdbc";
+	}
+
+	/**
+	 * Creates the lease table if it does not exist, with the DDL of the detected database. Safe to call at every
+	 * startup.
+	 * @throws WorkerIdLeaseException if the database cannot be reached or refuses the DDL
+	 */
+	public void createSchema() {
+		Sql sql = sql();
+		String ddl = load(sql.schemaResource()).replace(DEFAULT_TABLE_NAME, this.tableName);
+		execute("create the table for", (connection) -> {
+			try (Statement statement = connection.createStatement()) {
+				statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+				return statement.execute(ddl);
+			}
+		});
+		logger.info("Worker id lease table '" + this.tableName + "' is ready (" + sql.product() + ")");
+	}
+
+	@Override
+	public Optional<Claim> claim(String owner, int slotCount, Duration ttl) {
+		Assert.hasText(owner, "Owner must not be empty");
+		Assert.isTrue(slotCount > 0, "Slot count must be positive");
+		createSlots(slotCount);
+		Sql sql = sql();
+		return execute("claim", (connection) -> {
+			List<Integer> free = new ArrayList<>();
+			try (PreparedStatement statement = prepare(connection, sql.freeSlots())) {
+				statement.setInt(1, slotCount);
+				try (ResultSet result = statement.executeQuery()) {
+					while (result.next()) {
+						free.add(result.getInt(1));
+					}
+				}
+			}
+			int start = free.isEmpty() ? 0 : ThreadLocalRandom.current().nextInt(free.size());
+			for (int i = 0; i < free.size(); i++) {
+				int slot = free.get((start + i) % free.size());
+				if (take(connection, sql, slot, owner, ttl)) {
+					return Optional.of(new Claim(slot, lastTimestamp(connection, sql, slot)));
+				}
+			}
+			return Optional.<Claim>empty();
+		});
+	}
+
+	@Override
+	public OptionalLong claim(int slot, String owner, Duration ttl) {
+		Assert.hasText(owner, "Owner must not be empty");
+		Sql sql = sql();
+		return execute("claim", (connection) -> take(connection, sql, slot, owner, ttl)
+				? OptionalLong.of(lastTimestamp(connection, sql, slot)) : OptionalLong.empty());
+	}
+
+	@Override
+	public boolean renew(int slot, String owner, long lastTimestamp, Duration ttl) {
+		Sql sql = sql();
+		return execute("renew", (connection) -> {
+			try (PreparedStatement statement = prepare(connection, sql.renew())) {
+				statement.setLong(1, Math.max(1, ttl.toMillis()));
+				statement.setLong(2, lastTimestamp);
+				statement.setInt(3, slot);
+				statement.setString(4, owner);
+				return statement.executeUpdate() == 1;
+			}
+		});
+	}
+
+	@Override
+	public boolean release(int slot, String owner, long lastTimestamp) {
+		Sql sql = sql();
+		return execute("release", (connection) -> {
+			try (PreparedStatement statement = prepare(connection, sql.release())) {
+				statement.setLong(1, lastTimestamp);
+				statement.setInt(2, slot);
+				statement.setString(3, owner);
+				return statement.executeUpdate() == 1;
+			}
+		});
+	}
+
+	private boolean take(Connection connection, Sql sql, int slot, String owner, Duration ttl) throws SQLException {
+		try (PreparedStatement statement = prepare(connection, sql.take())) {
+			statement.setString(1, owner);
+			statement.setLong(2, Math.max(1, ttl.toMillis()));
+			statement.setInt(3, slot);
+			return statement.executeUpdate() == 1;
+		}
+	}
+
+	private long lastTimestamp(Connection connection, Sql sql, int slot) throws SQLException {
+		try (PreparedStatement statement = prepare(connection, sql.lastTimestamp())) {
+			statement.setInt(1, slot);
+			try (ResultSet result = statement.executeQuery()) {
+				return result.next() ? result.getLong(1) : 0;
+			}
+		}
+	}
+
+	/** Inserts the rows of missing slots; a row another process inserted first is a duplicate key, ignored. */
+	private void createSlots(int slotCount) {
+		if (this.slotsCreated >= slotCount) {
+			return;
+		}
+		Sql sql = sql();
+		execute("create the slots for", (connection) -> {
+			Set<Integer> existing = new HashSet<>();
+			try (PreparedStatement statement = prepare(connection, sql.existingSlots())) {
+				statement.setInt(1, slotCount);
+				try (ResultSet result = statement.executeQuery()) {
+					while (result.next()) {
+						existing.add(result.getInt(1));
+					}
+				}
+			}
+			for (int slot = 0; slot < slotCount; slot++) {
+				if (!existing.contains(slot)) {
+					try (PreparedStatement statement = prepare(connection, sql.createSlot())) {
+						statement.setInt(1, slot);
+						statement.executeUpdate();
+					}
+					catch (SQLException ex) {
+						if (ex.getSQLState() == null || !ex.getSQLState().startsWith(DUPLICATE_KEY_CLASS)) {
+							throw ex;
+						}
+					}
+				}
+			}
+			return null;
+		});
+		this.slotsCreated = slotCount;
+	}
+
+	private Sql sql() {
+		Sql known = this.sql;
+		if (known == null) {
+			String product = execute("reach the database for",
+					(connection) -> connection.getMetaData().getDatabaseProductName());
+			known = Sql.forProduct(product, this.tableName);
+			this.sql = known;
+		}
+		return known;
+	}
+
+	/** Runs on a pooled connection in auto-commit mode, so every statement commits on its own. */
+	private <T> T execute(String action, Operation<T> operation) {
+		try {
+			return this.jdbcTemplate.execute((ConnectionCallback<T>) (connection) -> {
+				if (connection.getAutoCommit()) {
+					return operation.run(connection);
+				}
+				connection.setAutoCommit(true);
+				try {
+					return operation.run(connection);
+				}
+				finally {
+					connection.setAutoCommit(false);
+				}
+			});
+		}
+		catch (DataAccessException ex) {
+			throw new WorkerIdLeaseException("Could not " + action + " a worker id in table '" + this.tableName
+					+ "': " + ex.getMostSpecificCause().getMessage(), ex);
+		}
+	}
+
+	private static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+		PreparedStatement statement = connection.prepareStatement(sql);
+		statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+		return statement;
+	}
+
+	private static String load(String resource) {
+		try (InputStream in = JdbcWorkerIdStore.class.getResourceAsStream(resource)) {
+			Assert.state(in != null, () -> "Missing class-path resource " + resource + " next to JdbcWorkerIdStore");
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not read " + resource, ex);
+		}
+	}
+
+	@FunctionalInterface
+	private interface Operation<T> {
+
+		T run(Connection connection) throws SQLException;
+
+	}
+
+	/** The statements for one database product: they differ only in how they read the database clock. */
+	private record Sql(String product, String schemaResource, String freeSlots, String take, String renew,
+			String release, String lastTimestamp, String existingSlots, String createSlot) {
+
+		static Sql forProduct(String productName, String table) {
+			return switch (productName) {
+				case "PostgreSQL" -> of("PostgreSQL", "schema-postgresql.sql", table, "clock_timestamp()",
+						"clock_timestamp() + ? * INTERVAL '1 millisecond'");
+				case "MariaDB", "MySQL" -> of("MariaDB/MySQL", "schema-mariadb.sql", table, "UTC_TIMESTAMP(3)",
+						"UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND");
+				case "H2" -> of("H2", "schema-h2.sql", table, "CURRENT_TIMESTAMP(3)",
+						"DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP(3))");
+				default -> throw new IllegalStateException("Worker ids cannot be leased from " + productName
+						+ "; supported databases: PostgreSQL, MariaDB, MySQL, H2");
+			};
+		}
+
+		private static Sql of(String product, String schema, String table, String now, String nowPlus) {
+			return new Sql(product, schema, FREE_SLOTS.formatted(table, now, nowPlus),
+					TAKE.formatted(table, now, nowPlus), RENEW.formatted(table, now, nowPlus),
+					RELEASE.formatted(table, now, nowPlus), LAST_TIMESTAMP.formatted(table),
+					EXISTING_SLOTS.formatted(table), CREATE_SLOT.formatted(table));
+		}
+
+	}
+
+}

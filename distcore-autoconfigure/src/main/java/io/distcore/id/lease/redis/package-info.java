@@ -1,0 +1,4 @@
+/**
+ * Worker id leases kept as Redis keys with an expiry.
+ */
+package io.distcore.id.lease.redis;

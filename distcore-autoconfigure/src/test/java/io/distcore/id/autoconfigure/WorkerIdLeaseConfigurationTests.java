@@ -1,0 +1,220 @@
+package io.distcore.id.autoconfigure;
+
+import java.util.UUID;
+
+import io.distcore.autoconfigure.DistcoreAutoConfiguration;
+import io.distcore.autoconfigure.ZooKeeperAutoConfiguration;
+import io.distcore.id.IdGenerationException;
+import io.distcore.id.IdGenerator;
+import io.distcore.id.lease.LeasedWorkerId;
+import io.distcore.id.snowflake.SnowflakeId;
+import io.distcore.id.snowflake.SnowflakeIdGenerator;
+import io.distcore.id.snowflake.WorkerIdLease;
+import io.distcore.test.TestServices;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Which worker identity the snowflake generator gets: fixed, leased from the detected or configured backend, or
+ * none; and the startup failures that name the property to fix.
+ */
+class WorkerIdLeaseConfigurationTests {
+
+	private final String keyPrefix = "distcore-test:" + UUID.randomUUID() + ":worker:";
+
+	private final String redisHost = "spring.data.redis.host=" + TestServices.redis().host();
+
+	private final String redisPort = "spring.data.redis.port=" + TestServices.redis().port();
+
+	private final String zookeeper = "distcore.zookeeper.connect-string=" + TestServices.zookeeper().getConnectString();
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DistcoreAutoConfiguration.class, DataRedisAutoConfiguration.class,
+				DataSourceAutoConfiguration.class, ZooKeeperAutoConfiguration.class, IdAutoConfiguration.class))
+		.withPropertyValues("distcore.id.snowflake.lease.key-prefix=" + this.keyPrefix,
+				"distcore.id.snowflake.lease.path=/distcore-test/workers-" + UUID.randomUUID(),
+				"distcore.id.snowflake.lease.ttl=3s", "distcore.id.snowflake.lease.heartbeat=500ms");
+
+	@AfterEach
+	void deleteKeys() {
+		LettuceConnectionFactory factory = TestServices.redis().connectionFactory();
+		StringRedisTemplate redis = new StringRedisTemplate(factory);
+		redis.delete(redis.keys(this.keyPrefix + "*"));
+		factory.destroy();
+	}
+
+	@Test
+	void redisComesFirstWhenItIsConfigured() {
+		this.contextRunner.withPropertyValues(this.redisHost, this.redisPort, this.zookeeper)
+			.run((context) -> assertLeasedFrom(context.getBean(LeasedWorkerId.class), "redis",
+					context.getBean(IdGenerator.class)));
+	}
+
+	@Test
+	void zooKeeperComesNextWhenRedisIsNotConfigured() {
+		this.contextRunner.withPropertyValues(this.zookeeper)
+			.run((context) -> assertLeasedFrom(context.getBean(LeasedWorkerId.class), "zookeeper",
+					context.getBean(IdGenerator.class)));
+	}
+
+	@Test
+	void theDatabaseComesLast() {
+		this.contextRunner.run((context) -> assertLeasedFrom(context.getBean(LeasedWorkerId.class), "jdbc",
+				context.getBean(IdGenerator.class)));
+	}
+
+	@Test
+	void redisIsSkippedWithoutSpringDataRedis() {
+		this.contextRunner.withPropertyValues(this.redisHost, this.redisPort)
+			.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class))
+			.run((context) -> assertThat(context.getBean(LeasedWorkerId.class).backend()).isEqualTo("jdbc"));
+	}
+
+	@Test
+	void theConfiguredBackendWinsOverDetection() {
+		this.contextRunner.withPropertyValues(this.redisHost, this.redisPort, this.zookeeper,
+				"distcore.id.snowflake.lease.backend=jdbc")
+			.run((context) -> assertThat(context.getBean(LeasedWorkerId.class).backend()).isEqualTo("jdbc"));
+	}
+
+	@Test
+	void aConfiguredBackendThatIsNotAvailableFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.lease.backend=zookeeper")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.id.snowflake.lease.backend=zookeeper"));
+	}
+
+	@Test
+	void anUnknownBackendFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.lease.backend=etcd")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.id.snowflake.lease.backend must be one of redis, zookeeper, jdbc"));
+	}
+
+	@Test
+	void aHeartbeatTooCloseToTheTtlFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.lease.heartbeat=2s")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.id.snowflake.lease.heartbeat"));
+	}
+
+	@Test
+	void withoutAnyBackendIdsFailWithAMessageSayingWhatToConfigure() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DistcoreAutoConfiguration.class, IdAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).hasNotFailed().doesNotHaveBean(WorkerIdLease.class);
+				assertThatExceptionOfType(IdGenerationException.class)
+					.isThrownBy(() -> context.getBean(IdGenerator.class).nextId())
+					.withMessageContaining("distcore.id.snowflake.worker-id");
+			});
+	}
+
+	@Test
+	void aMissingTableOnAServerDatabaseFailsNamingTheSchemaProperty() {
+		this.contextRunner
+			.withPropertyValues("spring.datasource.url=" + TestServices.postgres().url(),
+					"spring.datasource.username=" + TestServices.postgres().username(),
+					"spring.datasource.password=" + TestServices.postgres().password(),
+					"distcore.id.snowflake.lease.table-name=missing_" + UUID.randomUUID().toString().replace("-", ""))
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.id.jdbc.initialize-schema=always"));
+	}
+
+	@Test
+	void aFixedIdIsUsedWithoutALease() {
+		this.contextRunner
+			.withPropertyValues(this.redisHost, this.redisPort, "distcore.id.snowflake.worker-id=3",
+					"distcore.id.snowflake.datacenter-id=2")
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(LeasedWorkerId.class);
+				SnowflakeIdGenerator generator = context.getBean(SnowflakeIdGenerator.class);
+				SnowflakeId id = generator.layout().decode(generator.nextId());
+				assertThat(id.datacenterId()).isEqualTo(2);
+				assertThat(id.workerId()).isEqualTo(3);
+			});
+	}
+
+	@Test
+	void aFixedWorkerIdOutOfRangeFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.worker-id=32")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.id.snowflake.worker-id must be between 0 and 31"));
+	}
+
+	@Test
+	void aFixedDatacenterIdOutOfRangeFailsNamingTheProperty() {
+		this.contextRunner
+			.withPropertyValues("distcore.id.snowflake.worker-id=1", "distcore.id.snowflake.datacenter-id=-1")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.id.snowflake.datacenter-id must be between 0 and 31"));
+	}
+
+	@Test
+	void backsOffForAUserLease() {
+		this.contextRunner.withUserConfiguration(UserLease.class).run((context) -> {
+			assertThat(context).doesNotHaveBean(LeasedWorkerId.class);
+			assertThat(context.getBean(WorkerIdLease.class)).isSameAs(context.getBean("myLease"));
+		});
+	}
+
+	@Test
+	void noLeaseForAnotherGenerator() {
+		this.contextRunner.withPropertyValues("distcore.id.generator=redis")
+			.run((context) -> assertThat(context).doesNotHaveBean(WorkerIdLease.class));
+	}
+
+	@Test
+	void theLeaseIsReleasedAtShutdown() {
+		String[] key = new String[1];
+		this.contextRunner.withPropertyValues(this.redisHost, this.redisPort).run((context) -> {
+			key[0] = this.keyPrefix + context.getBean(LeasedWorkerId.class).slot();
+			assertThat(exists(key[0])).isTrue();
+		});
+		assertThat(exists(key[0])).isFalse();
+	}
+
+	private static boolean exists(String key) {
+		LettuceConnectionFactory factory = TestServices.redis().connectionFactory();
+		try {
+			return new StringRedisTemplate(factory).hasKey(key);
+		}
+		finally {
+			factory.destroy();
+		}
+	}
+
+	private static void assertLeasedFrom(LeasedWorkerId lease, String backend, IdGenerator generator) {
+		assertThat(lease.backend()).isEqualTo(backend);
+		assertThat(lease.isValid()).isTrue();
+		SnowflakeIdGenerator snowflake = (SnowflakeIdGenerator) generator;
+		assertThat(snowflake.lease()).isSameAs(lease);
+		SnowflakeId id = snowflake.layout().decode(snowflake.nextId());
+		assertThat(id.datacenterId() << 5 | id.workerId()).isEqualTo(lease.slot());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserLease {
+
+		@Bean
+		WorkerIdLease myLease() {
+			return WorkerIdLease.fixed(1, 1);
+		}
+
+	}
+
+}
