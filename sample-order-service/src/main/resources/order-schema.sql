@@ -1,5 +1,5 @@
 CREATE TABLE IF NOT EXISTS orders (
-    order_id VARCHAR(64) PRIMARY KEY,
+    order_id BIGINT PRIMARY KEY,
     user_id  VARCHAR(64) NOT NULL,
     sku      VARCHAR(64) NOT NULL,
     quantity INT NOT NULL,

@@ -1,11 +1,13 @@
 package io.distcore.sample.order;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.distcore.id.IdAsString;
 
 /**
  * An order as clients see it.
  *
- * @param orderId id, always a JSON string so that JavaScript clients keep every digit
+ * @param orderId id from distcore's {@code IdGenerator}, written as a JSON string so that JavaScript clients keep
+ * every digit
  * @param userId who placed it
  * @param sku what was ordered
  * @param quantity how many units
@@ -13,7 +15,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param reason why it was cancelled; absent for confirmed orders
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Order(String orderId, String userId, String sku, int quantity, Status status, String reason) {
+public record Order(@IdAsString long orderId, String userId, String sku, int quantity, Status status, String reason) {
 
 	/**
 	 * Where an order ended.

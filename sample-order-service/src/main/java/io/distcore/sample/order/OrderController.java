@@ -1,7 +1,8 @@
 package io.distcore.sample.order;
 
-import java.util.UUID;
+import java.util.Optional;
 
+import io.distcore.id.IdGenerator;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -29,15 +30,18 @@ class OrderController {
 
 	private final InventoryClient inventory;
 
-	OrderController(OrderRepository orders, InventoryClient inventory) {
+	private final IdGenerator ids;
+
+	OrderController(OrderRepository orders, InventoryClient inventory, IdGenerator ids) {
 		this.orders = orders;
 		this.inventory = inventory;
+		this.ids = ids;
 	}
 
 	@PostMapping
 	ResponseEntity<Order> place(@Valid @RequestBody PlaceOrderRequest request) {
-		String orderId = UUID.randomUUID().toString();
-		String refusal = this.inventory.deduct(orderId, request.sku(), request.quantity());
+		long orderId = this.ids.nextId("order");
+		String refusal = this.inventory.deduct(Long.toString(orderId), request.sku(), request.quantity());
 		Order order = new Order(orderId, request.userId(), request.sku(), request.quantity(),
 				(refusal != null) ? Order.Status.CANCELLED : Order.Status.CONFIRMED, refusal);
 		this.orders.insert(order);
@@ -46,11 +50,20 @@ class OrderController {
 
 	@GetMapping("/{orderId}")
 	Order get(@PathVariable String orderId) {
-		return this.orders.find(orderId).orElseThrow(() -> {
+		return parse(orderId).flatMap(this.orders::find).orElseThrow(() -> {
 			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "Unknown order " + orderId);
 			problem.setTitle("Unknown order");
 			return new ErrorResponseException(HttpStatus.NOT_FOUND, problem, null);
 		});
+	}
+
+	private static Optional<Long> parse(String orderId) {
+		try {
+			return Optional.of(Long.parseLong(orderId));
+		}
+		catch (NumberFormatException ex) {
+			return Optional.empty();
+		}
 	}
 
 	record PlaceOrderRequest(@NotBlank String userId, @NotBlank String sku, @NotNull @Positive Integer quantity) {

@@ -23,7 +23,7 @@ class OrderRepository {
 			.update();
 	}
 
-	Optional<Order> find(String orderId) {
+	Optional<Order> find(long orderId) {
 		return this.jdbc.sql("SELECT order_id, user_id, sku, quantity, status, reason FROM orders WHERE order_id = ?")
 			.param(orderId)
 			.query(Order.class)

@@ -1,0 +1,88 @@
+package io.distcore.id.autoconfigure;
+
+import io.distcore.autoconfigure.DistcoreAutoConfiguration;
+import io.distcore.id.IdGenerationException;
+import io.distcore.id.IdGenerator;
+import io.distcore.id.snowflake.SnowflakeIdGenerator;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Snowflake wiring and layout validation; worker id leasing has its own tests.
+ */
+class IdAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DistcoreAutoConfiguration.class, IdAutoConfiguration.class));
+
+	@Test
+	void snowflakeIsTheDefaultAndRefusesIdsWithoutAWorkerId() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasNotFailed().hasSingleBean(SnowflakeIdGenerator.class);
+			IdGenerator ids = context.getBean(IdGenerator.class);
+			assertThatExceptionOfType(IdGenerationException.class).isThrownBy(ids::nextId)
+				.withMessageContaining("distcore.id.snowflake.worker-id");
+		});
+	}
+
+	@Test
+	void aFixedWorkerIdIssuesIdsUnderIt() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.worker-id=5", "distcore.id.snowflake.datacenter-id=2")
+			.run((context) -> {
+				SnowflakeIdGenerator ids = context.getBean(SnowflakeIdGenerator.class);
+				long id = ids.nextId();
+				assertThat(ids.layout().decode(id).workerId()).isEqualTo(5);
+				assertThat(ids.layout().decode(id).datacenterId()).isEqualTo(2);
+			});
+	}
+
+	@Test
+	void theSeedPresetHasAFortyBitTimestamp() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.preset=seed", "distcore.id.snowflake.worker-id=1",
+				"distcore.id.snowflake.datacenter-id=40")
+			.run((context) -> assertThat(context.getBean(SnowflakeIdGenerator.class).layout().timestampBits()).isEqualTo(40));
+	}
+
+	@Test
+	void bitsThatDoNotAddUpTo63FailNamingTheProperties() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.sequence-bits=13")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("distcore.id.snowflake.timestamp-bits")
+				.hasStackTraceContaining("add up to 64"));
+	}
+
+	@Test
+	void anEpochInTheFutureFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.epoch=2999-01-01T00:00:00Z")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("distcore.id.snowflake.epoch must be in the past"));
+	}
+
+	@Test
+	void anExhaustedLayoutIsRefusedWithItsRunOutDate() {
+		this.contextRunner
+			.withPropertyValues("distcore.id.snowflake.timestamp-bits=30", "distcore.id.snowflake.sequence-bits=23")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("ran out of ids at 2020-01-13T10:15:41.823Z"));
+	}
+
+	@Test
+	void aNegativeMaxBackwardFailsNamingTheProperty() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.max-backward=-1ms")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("distcore.id.snowflake.max-backward"));
+	}
+
+}
