@@ -1,8 +1,5 @@
 package io.distcore.id.lease.jdbc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,14 +18,13 @@ import javax.sql.DataSource;
 
 import io.distcore.id.lease.WorkerIdLeaseException;
 import io.distcore.id.lease.WorkerIdStore;
-import io.distcore.lock.jdbc.JdbcLockBackend;
+import io.distcore.support.AutoCommitJdbc;
+import io.distcore.support.DatabaseProduct;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.ConnectionCallback;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.util.Assert;
 
 /**
@@ -77,7 +73,7 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 
 	private static final String CREATE_SLOT = "INSERT INTO %1$s (slot, last_timestamp) VALUES (?, 0)";
 
-	private final JdbcTemplate jdbcTemplate;
+	private final AutoCommitJdbc jdbc;
 
 	private final String tableName;
 
@@ -88,15 +84,15 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 	/**
 	 * Creates a store; nothing is read from the database until the first call.
 	 * @param dataSource the application's database
-	 * @param tableName lease table, an identifier optionally qualified by a schema
+	 * @param tableName lease table, an identifier optionally qualified by a schema (see
+	 * {@link AutoCommitJdbc#isValidTableName})
 	 */
 	public JdbcWorkerIdStore(DataSource dataSource, String tableName) {
 		Assert.notNull(dataSource, "DataSource must not be null");
-		Assert.isTrue(JdbcLockBackend.isValidTableName(tableName),
+		Assert.isTrue(AutoCommitJdbc.isValidTableName(tableName),
 				() -> "Table name must be an identifier of letters, digits and '_', optionally schema-qualified, was '"
 						+ tableName + "'");
-		// The template must not see a caller's transaction: Spring binds those to the DataSource object itself.
-		this.jdbcTemplate = new JdbcTemplate(new DelegatingDataSource(dataSource));
+		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.tableName = tableName;
 	}
 
@@ -112,14 +108,15 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 	 */
 	public void createSchema() {
 		Sql sql = sql();
-		String ddl = load(sql.schemaResource()).replace(DEFAULT_TABLE_NAME, this.tableName);
+		String ddl = AutoCommitJdbc.loadScript(JdbcWorkerIdStore.class, "schema-" + sql.product().id() + ".sql")
+			.replace(DEFAULT_TABLE_NAME, this.tableName);
 		execute("create the table for", (connection) -> {
 			try (Statement statement = connection.createStatement()) {
 				statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
 				return statement.execute(ddl);
 			}
 		});
-		logger.info("Worker id lease table '" + this.tableName + "' is ready (" + sql.product() + ")");
+		logger.info("Worker id lease table '" + this.tableName + "' is ready (" + sql.productName() + ")");
 	}
 
 	@Override
@@ -239,34 +236,32 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 	private Sql sql() {
 		Sql known = this.sql;
 		if (known == null) {
-			String product = execute("reach the database for",
-					(connection) -> connection.getMetaData().getDatabaseProductName());
+			DatabaseProduct product;
+			try {
+				product = this.jdbc.product();
+			}
+			catch (DataAccessException ex) {
+				throw failure("reach the database for", ex);
+			}
 			known = Sql.forProduct(product, this.tableName);
 			this.sql = known;
 		}
 		return known;
 	}
 
-	/** Runs on a pooled connection in auto-commit mode, so every statement commits on its own. */
-	private <T> T execute(String action, Operation<T> operation) {
+	/** Runs auto-committed outside the caller's transaction, so every statement commits on its own. */
+	private <T> T execute(String action, ConnectionCallback<T> operation) {
 		try {
-			return this.jdbcTemplate.execute((ConnectionCallback<T>) (connection) -> {
-				if (connection.getAutoCommit()) {
-					return operation.run(connection);
-				}
-				connection.setAutoCommit(true);
-				try {
-					return operation.run(connection);
-				}
-				finally {
-					connection.setAutoCommit(false);
-				}
-			});
+			return this.jdbc.execute(operation);
 		}
 		catch (DataAccessException ex) {
-			throw new WorkerIdLeaseException("Could not " + action + " a worker id in table '" + this.tableName
-					+ "': " + ex.getMostSpecificCause().getMessage(), ex);
+			throw failure(action, ex);
 		}
+	}
+
+	private WorkerIdLeaseException failure(String action, DataAccessException ex) {
+		return new WorkerIdLeaseException("Could not " + action + " a worker id in table '" + this.tableName + "': "
+				+ ex.getMostSpecificCause().getMessage(), ex);
 	}
 
 	private static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
@@ -275,42 +270,26 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 		return statement;
 	}
 
-	private static String load(String resource) {
-		try (InputStream in = JdbcWorkerIdStore.class.getResourceAsStream(resource)) {
-			Assert.state(in != null, () -> "Missing class-path resource " + resource + " next to JdbcWorkerIdStore");
-			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Could not read " + resource, ex);
-		}
-	}
-
-	@FunctionalInterface
-	private interface Operation<T> {
-
-		T run(Connection connection) throws SQLException;
-
-	}
-
-	/** The statements for one database product: they differ only in how they read the database clock. */
-	private record Sql(String product, String schemaResource, String freeSlots, String take, String renew,
+	/**
+	 * The statements for one database product: they differ only in how they read the database clock.
+	 * {@code productName} names the product family in logs.
+	 */
+	private record Sql(DatabaseProduct product, String productName, String freeSlots, String take, String renew,
 			String release, String lastTimestamp, String existingSlots, String createSlot) {
 
-		static Sql forProduct(String productName, String table) {
-			return switch (productName) {
-				case "PostgreSQL" -> of("PostgreSQL", "schema-postgresql.sql", table, "clock_timestamp()",
+		static Sql forProduct(DatabaseProduct product, String table) {
+			return switch (product) {
+				case POSTGRESQL -> of(product, "PostgreSQL", table, "clock_timestamp()",
 						"clock_timestamp() + ? * INTERVAL '1 millisecond'");
-				case "MariaDB", "MySQL" -> of("MariaDB/MySQL", "schema-mariadb.sql", table, "UTC_TIMESTAMP(3)",
+				case MARIADB -> of(product, "MariaDB/MySQL", table, "UTC_TIMESTAMP(3)",
 						"UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND");
-				case "H2" -> of("H2", "schema-h2.sql", table, "CURRENT_TIMESTAMP(3)",
+				case H2 -> of(product, "H2", table, "CURRENT_TIMESTAMP(3)",
 						"DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP(3))");
-				default -> throw new IllegalStateException("Worker ids cannot be leased from " + productName
-						+ "; supported databases: PostgreSQL, MariaDB, MySQL, H2");
 			};
 		}
 
-		private static Sql of(String product, String schema, String table, String now, String nowPlus) {
-			return new Sql(product, schema, FREE_SLOTS.formatted(table, now, nowPlus),
+		private static Sql of(DatabaseProduct product, String productName, String table, String now, String nowPlus) {
+			return new Sql(product, productName, FREE_SLOTS.formatted(table, now, nowPlus),
 					TAKE.formatted(table, now, nowPlus), RENEW.formatted(table, now, nowPlus),
 					RELEASE.formatted(table, now, nowPlus), LAST_TIMESTAMP.formatted(table),
 					EXISTING_SLOTS.formatted(table), CREATE_SLOT.formatted(table));
