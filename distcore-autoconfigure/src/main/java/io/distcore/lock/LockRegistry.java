@@ -31,6 +31,9 @@ public final class LockRegistry implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(LockRegistry.class);
 
+	/** A loss reported for a hold that was never recorded is forgotten after this long. */
+	private static final long PENDING_LOSS_MAX_AGE_NANOS = Duration.ofMinutes(1).toNanos();
+
 	private final InstanceId instanceId;
 
 	private final Map<String, BackendHolds> backends;
@@ -60,7 +63,8 @@ public final class LockRegistry implements AutoCloseable {
 		this.instanceId = instanceId;
 		this.watchdogLease = watchdogLease;
 		this.listener = new CompositeListener(List.copyOf(listeners));
-		this.watchdog = Executors.newSingleThreadScheduledExecutor((task) -> {
+		// Two threads: one renewal stuck on a slow backend does not starve every other hold.
+		this.watchdog = Executors.newScheduledThreadPool(2, (task) -> {
 			Thread thread = new Thread(task, "distcore-lock-watchdog");
 			thread.setDaemon(true);
 			return thread;
@@ -222,8 +226,13 @@ public final class LockRegistry implements AutoCloseable {
 			this.expiresAt = acquiredAt + lease.toNanos();
 		}
 
+		/**
+		 * Whether this process may still assume it holds the lock: not lost, and within the lease of the last
+		 * renewal that was started (watchdog) or of the acquisition (explicit lease).
+		 */
 		boolean live(long now) {
-			return this.lostReason == null && !this.releasePending && (this.watchdog || now - this.expiresAt < 0);
+			long leaseEnd = this.watchdog ? this.lastRenewedAt + this.lease.toNanos() : this.expiresAt;
+			return this.lostReason == null && !this.releasePending && now - leaseEnd < 0;
 		}
 
 	}
@@ -275,7 +284,14 @@ public final class LockRegistry implements AutoCloseable {
 			}
 			// The lease started no later than the call did, so expiry is judged from `start`.
 			Hold hold = new Hold(name, owner, token.getAsLong(), start, lease, watchdog);
-			this.holds.put(key, hold);
+			Hold raced = this.holds.putIfAbsent(key, hold);
+			if (raced != null) {
+				// The same explicit owner acquired on two threads at once: one hold, counted twice.
+				synchronized (raced) {
+					raced.count++;
+				}
+				return true;
+			}
 			PendingLoss early = this.pendingLosses.remove(key);
 			if (watchdog) {
 				long period = Math.max(1, lease.toMillis() / 3);
@@ -290,25 +306,34 @@ public final class LockRegistry implements AutoCloseable {
 		}
 
 		/**
-		 * Counts a reentry of a live hold; clears a hold that is over so that a fresh one can be taken.
+		 * Counts a reentry of a live hold. Reentering a lost hold fails and leaves the hold in place, so that
+		 * each enclosing level's unlock() reports the loss too; a hold whose release did not reach the backend
+		 * is finished off so that a fresh one can be taken.
 		 */
 		private boolean reenter(String key, Hold hold) {
-			String lost;
+			String lost = null;
+			boolean notifyLost = false;
 			synchronized (hold) {
 				if (hold.live(System.nanoTime())) {
 					hold.count++;
 					return true;
 				}
-				lost = hold.releasePending ? null : lostReason(hold);
 				cancelRenewal(hold);
+				if (!hold.releasePending) {
+					lost = lostReason(hold);
+					notifyLost = hold.lostReason == null;
+					hold.lostReason = lost;
+				}
+			}
+			if (lost != null) {
+				if (notifyLost) {
+					LockRegistry.this.listener.lost(this.backend.name(), hold.name, hold.token, lost);
+				}
+				throw new LockLostException(hold.name, hold.token, lost);
 			}
 			this.holds.remove(key, hold);
-			if (lost == null) {
-				// A release that did not reach the backend earlier: finish it before taking a new hold.
-				this.backend.release(hold.name, hold.owner);
-				return false;
-			}
-			throw new LockLostException(hold.name, hold.token, lost);
+			this.backend.release(hold.name, hold.owner);
+			return false;
 		}
 
 		void release(String name, String owner) {
@@ -318,18 +343,35 @@ public final class LockRegistry implements AutoCloseable {
 				throw new LockNotHeldException(name, owner);
 			}
 			boolean retry;
+			String lost = null;
+			boolean notifyLost = false;
 			synchronized (hold) {
-				if (hold.lostReason != null) {
+				retry = hold.releasePending;
+				if (!retry && !hold.live(System.nanoTime())) {
+					lost = lostReason(hold);
+					notifyLost = hold.lostReason == null;
+					hold.lostReason = lost;
+					if (--hold.count > 0) {
+						// Every level of a lost hold learns of the loss; the last one clears it.
+						throw new LockLostException(name, hold.token, lost);
+					}
 					cancelRenewal(hold);
 					this.holds.remove(key, hold);
-					throw new LockLostException(name, hold.token, hold.lostReason);
 				}
-				retry = hold.releasePending;
-				if (!retry && --hold.count > 0) {
-					return;
+				else if (!retry) {
+					if (--hold.count > 0) {
+						return;
+					}
+					hold.releasePending = true;
+					cancelRenewal(hold);
 				}
-				hold.releasePending = true;
-				cancelRenewal(hold);
+			}
+			if (lost != null) {
+				releaseQuietly(name, owner);
+				if (notifyLost) {
+					LockRegistry.this.listener.lost(this.backend.name(), name, hold.token, lost);
+				}
+				throw new LockLostException(name, hold.token, lost);
 			}
 			boolean released;
 			try {
@@ -347,6 +389,21 @@ public final class LockRegistry implements AutoCloseable {
 			}
 			LockRegistry.this.listener.released(this.backend.name(), name,
 					Duration.ofNanos(System.nanoTime() - hold.acquiredAt));
+		}
+
+		/**
+		 * Frees a lost hold in case the backend still has it (a renewal that timed out may have succeeded); the
+		 * SPI guarantees this never frees another owner's hold.
+		 */
+		private void releaseQuietly(String name, String owner) {
+			try {
+				this.backend.release(name, owner);
+			}
+			catch (RuntimeException ex) {
+				LockRegistry.this.listener.backendFailed(this.backend.name(), name,
+						(ex instanceof LockBackendUnavailableException unavailable) ? unavailable
+								: new LockBackendUnavailableException(ex.getMessage(), ex));
+			}
 		}
 
 		boolean isHeld(String name, String owner) {
@@ -383,10 +440,12 @@ public final class LockRegistry implements AutoCloseable {
 					return;
 				}
 			}
+			long renewalStart = System.nanoTime();
 			try {
 				if (this.backend.renew(hold.name, hold.owner, hold.lease)) {
+					// The backend's new lease started no earlier than the call did.
 					synchronized (hold) {
-						hold.lastRenewedAt = System.nanoTime();
+						hold.lastRenewedAt = renewalStart;
 					}
 				}
 				else {
@@ -412,7 +471,15 @@ public final class LockRegistry implements AutoCloseable {
 				markLost(key, hold, reason);
 			}
 			else {
-				this.pendingLosses.put(key, new PendingLoss(reason, System.nanoTime()));
+				long now = System.nanoTime();
+				this.pendingLosses.values().removeIf((pending) -> now - pending.arrivedAt > PENDING_LOSS_MAX_AGE_NANOS);
+				PendingLoss pending = new PendingLoss(reason, now);
+				this.pendingLosses.put(key, pending);
+				// The hold may have been recorded between the lookup above and this put.
+				Hold recorded = this.holds.get(key);
+				if (recorded != null && this.pendingLosses.remove(key, pending)) {
+					markLost(key, recorded, reason);
+				}
 			}
 		}
 
@@ -420,6 +487,7 @@ public final class LockRegistry implements AutoCloseable {
 			synchronized (hold) {
 				// A renewal racing with the owner's own release must not report a loss.
 				if (hold.lostReason != null || hold.releasePending || this.holds.get(key) != hold) {
+					cancelRenewal(hold);
 					return;
 				}
 				hold.lostReason = reason;
@@ -432,7 +500,8 @@ public final class LockRegistry implements AutoCloseable {
 			if (hold.lostReason != null) {
 				return hold.lostReason;
 			}
-			return hold.watchdog ? "the backend no longer held it" : "its lease of " + hold.lease + " ran out";
+			return hold.watchdog ? "it was not renewed within its lease of " + hold.lease
+					: "its lease of " + hold.lease + " ran out";
 		}
 
 		private void cancelRenewal(Hold hold) {

@@ -293,6 +293,23 @@ public abstract class AbstractLockBackendContractTests {
 	}
 
 	@Test
+	void everyLevelOfALostReentrantHoldLearnsOfTheLoss() throws Exception {
+		String name = uniqueName("lost-reentry");
+		NamedLock lock = newProcess().getLock(name);
+		assertThat(lock.tryLock(Duration.ZERO, shortLease())).isTrue();
+		assertThat(lock.tryLock(Duration.ZERO, shortLease())).isTrue();
+		Thread.sleep(shortLease().toMillis() * 3);
+		assertThatExceptionOfType(LockLostException.class).isThrownBy(() -> lock.tryLock(Duration.ZERO, shortLease()));
+		assertThatExceptionOfType(LockLostException.class).isThrownBy(lock::unlock);
+		assertThatExceptionOfType(LockLostException.class).isThrownBy(lock::unlock);
+		assertThat(lock.holdCount()).isZero();
+		assertThatExceptionOfType(LockNotHeldException.class).isThrownBy(lock::unlock);
+		NamedLock next = newProcess().getLock(name);
+		assertThat(next.tryLock(HANG, Duration.ofSeconds(30))).isTrue();
+		next.unlock();
+	}
+
+	@Test
 	void aSecondUnlockNeverFreesTheNextHolder() throws Exception {
 		String name = uniqueName("double-unlock");
 		NamedLock first = newProcess().getLock(name);

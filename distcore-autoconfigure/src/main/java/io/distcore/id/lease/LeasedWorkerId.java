@@ -149,9 +149,19 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 		return this.previousHolder;
 	}
 
+	/**
+	 * Refused once {@link #close()} began: the timestamp close() hands on to the next holder must cover every
+	 * id issued under this slot.
+	 */
 	@Override
-	public void recordTimestamp(long epochMillis) {
-		this.lastTimestamp.accumulateAndGet(epochMillis, Math::max);
+	public boolean recordTimestamp(long epochMillis) {
+		synchronized (this.stateMonitor) {
+			if (this.closed) {
+				return false;
+			}
+			this.lastTimestamp.accumulateAndGet(epochMillis, Math::max);
+			return true;
+		}
 	}
 
 	/**

@@ -86,9 +86,12 @@ public final class SnowflakeIdGenerator implements IdGenerator {
 			}
 			timestamp = awaitAfter(this.lastTimestamp);
 		}
+		// Recorded before the first id of the millisecond: a release that did not see it must not see the id.
+		if (!this.lease.recordTimestamp(timestamp + this.epochMillis)) {
+			throw new IdGenerationException("The worker id lease (" + this.lease + ") was released: no more ids");
+		}
 		this.sequence = (this.firstSequenceBound > 0) ? ThreadLocalRandom.current().nextInt(this.firstSequenceBound) : 0;
 		this.lastTimestamp = timestamp;
-		this.lease.recordTimestamp(timestamp + this.epochMillis);
 		return compose(timestamp);
 	}
 

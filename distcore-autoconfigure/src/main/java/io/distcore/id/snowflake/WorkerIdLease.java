@@ -32,11 +32,15 @@ public interface WorkerIdLease {
 	long notAfterPreviousHolder();
 
 	/**
-	 * Remembers the newest timestamp used, so that the next holder can stay clear of it. Called once per
-	 * millisecond at most; implementations keep it in memory and persist it with their heartbeat.
+	 * Remembers a timestamp before the first id carrying it is issued, so that the next holder can stay clear of
+	 * it. Called once per millisecond at most; implementations keep it in memory and persist it with their
+	 * heartbeat and at release.
 	 * @param epochMillis the timestamp
+	 * @return {@code false} once the identity was released: the id must not be issued, since the timestamp was
+	 * not handed on to the next holder
 	 */
-	default void recordTimestamp(long epochMillis) {
+	default boolean recordTimestamp(long epochMillis) {
+		return true;
 	}
 
 	/**

@@ -95,8 +95,13 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			acquireAll(registry, backend, names, definition, acquired);
 		}
 		catch (LockException ex) {
-			releaseAll(acquired, null);
+			releaseAll(acquired, ex);
 			return onFailure(definition, invocation, ex);
+		}
+		catch (RuntimeException | Error ex) {
+			// Whatever a backend threw, the locks taken so far must not outlive this call.
+			releaseAll(acquired, ex);
+			throw ex;
 		}
 		Deque<NamedLock> stack = heldByAdvice.get();
 		acquired.forEach(stack::push);
@@ -150,7 +155,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			try {
 				acquired.get(i).unlock();
 			}
-			catch (LockException ex) {
+			catch (RuntimeException ex) {
 				if (first == null) {
 					first = ex;
 				}
