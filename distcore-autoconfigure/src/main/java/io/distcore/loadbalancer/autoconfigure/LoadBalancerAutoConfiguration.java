@@ -76,8 +76,8 @@ public final class LoadBalancerAutoConfiguration {
 
 		@Bean
 		static LoadBalancedBeanPostProcessor distcoreLoadBalancedBeanPostProcessor(
-				ObjectProvider<LoadBalancerInterceptor> interceptor, ObjectProvider<LoadBalancerExchangeFilter> filter) {
-			return new LoadBalancedBeanPostProcessor(interceptor, filter);
+				ObjectProvider<LoadBalancerInterceptor> interceptor) {
+			return new LoadBalancedBeanPostProcessor(interceptor);
 		}
 
 	}

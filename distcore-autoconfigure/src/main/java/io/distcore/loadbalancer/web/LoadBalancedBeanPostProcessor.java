@@ -26,16 +26,15 @@ public final class LoadBalancedBeanPostProcessor implements BeanPostProcessor, B
 
 	private final ObjectProvider<LoadBalancerInterceptor> interceptor;
 
-	private final ObjectProvider<LoadBalancerExchangeFilter> filter;
-
 	private ConfigurableListableBeanFactory beanFactory;
 
-	public LoadBalancedBeanPostProcessor(ObjectProvider<LoadBalancerInterceptor> interceptor,
-			ObjectProvider<LoadBalancerExchangeFilter> filter) {
+	/**
+	 * @param interceptor the interceptor for RestClient and RestTemplate; the WebClient filter, a
+	 * {@link LoadBalancerExchangeFilter} bean, is looked up by type so that this class loads without WebFlux
+	 */
+	public LoadBalancedBeanPostProcessor(ObjectProvider<LoadBalancerInterceptor> interceptor) {
 		Assert.notNull(interceptor, "Interceptor provider must not be null");
-		Assert.notNull(filter, "Filter provider must not be null");
 		this.interceptor = interceptor;
-		this.filter = filter;
 	}
 
 	@Override
@@ -65,7 +64,7 @@ public final class LoadBalancedBeanPostProcessor implements BeanPostProcessor, B
 			}
 		}
 		else if (WEBFLUX_PRESENT && WebClients.isBuilder(bean) && isLoadBalanced(beanName)) {
-			WebClients.addFilter(bean, this.filter.getObject());
+			WebClients.addFilter(bean, this.beanFactory);
 		}
 		return bean;
 	}
@@ -89,7 +88,8 @@ public final class LoadBalancedBeanPostProcessor implements BeanPostProcessor, B
 			return bean instanceof WebClient.Builder;
 		}
 
-		static void addFilter(Object bean, LoadBalancerExchangeFilter filter) {
+		static void addFilter(Object bean, BeanFactory beanFactory) {
+			LoadBalancerExchangeFilter filter = beanFactory.getBean(LoadBalancerExchangeFilter.class);
 			((WebClient.Builder) bean).filters((filters) -> {
 				if (!filters.contains(filter)) {
 					filters.add(filter);

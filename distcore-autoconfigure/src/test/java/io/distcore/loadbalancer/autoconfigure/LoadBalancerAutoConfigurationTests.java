@@ -146,10 +146,12 @@ class LoadBalancerAutoConfigurationTests {
 
 	@Test
 	void noWebClientFilterWithoutWebFlux() {
-		this.contextRunner.withClassLoader(new FilteredClassLoader(WebClient.class))
+		this.contextRunner.withClassLoader(new FilteredClassLoader("org.springframework.web.reactive"))
+			.withUserConfiguration(RestClientOnly.class)
 			.run((context) -> assertThat(context).hasNotFailed()
 				.hasSingleBean(LoadBalancerInterceptor.class)
-				.doesNotHaveBean(LoadBalancerExchangeFilter.class));
+				.doesNotHaveBean(LoadBalancerExchangeFilter.class)
+				.hasSingleBean(RestClient.Builder.class));
 	}
 
 	@Test
@@ -248,6 +250,17 @@ class LoadBalancerAutoConfigurationTests {
 		@Bean
 		WebClient.Builder plainWebClientBuilder() {
 			return WebClient.builder();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class RestClientOnly {
+
+		@Bean
+		@LoadBalanced
+		RestClient.Builder balancedRestClientBuilder() {
+			return RestClient.builder();
 		}
 
 	}
