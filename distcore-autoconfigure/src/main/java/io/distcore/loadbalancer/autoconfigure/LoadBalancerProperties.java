@@ -262,7 +262,6 @@ public class LoadBalancerProperties {
 			this.slowStartMinWeightPercent = slowStartMinWeightPercent;
 		}
 
-
 	}
 
 	/**
@@ -323,7 +322,6 @@ public class LoadBalancerProperties {
 		public void setNonIdempotent(boolean nonIdempotent) {
 			this.nonIdempotent = nonIdempotent;
 		}
-
 
 	}
 
@@ -408,7 +406,6 @@ public class LoadBalancerProperties {
 			public void setWeight(int weight) {
 				this.weight = weight;
 			}
-
 
 		}
 
@@ -499,7 +496,6 @@ public class LoadBalancerProperties {
 			this.boundedLoadFactor = boundedLoadFactor;
 		}
 
-
 	}
 
 	/**
@@ -532,7 +528,6 @@ public class LoadBalancerProperties {
 		public void setWeight(int weight) {
 			this.weight = weight;
 		}
-
 
 	}
 

@@ -39,15 +39,23 @@ public final class HashKeys {
 	}
 
 	private static String clientAddress() {
-		if (!SERVLET_PRESENT) {
+		return SERVLET_PRESENT ? ServletClient.address() : null;
+	}
+
+	/**
+	 * Touches the Servlet API only when it is on the class path.
+	 */
+	private static final class ServletClient {
+
+		static String address() {
+			RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+			if (attributes instanceof ServletRequestAttributes servlet) {
+				HttpServletRequest request = servlet.getRequest();
+				return request.getRemoteAddr();
+			}
 			return null;
 		}
-		RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
-		if (attributes instanceof ServletRequestAttributes servlet) {
-			HttpServletRequest request = servlet.getRequest();
-			return request.getRemoteAddr();
-		}
-		return null;
+
 	}
 
 }

@@ -19,6 +19,7 @@ import io.distcore.loadbalancer.RetryPolicy;
 import io.distcore.loadbalancer.ServiceBalancer;
 import io.distcore.loadbalancer.ServiceInstance;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
+import io.distcore.loadbalancer.strategy.ConsistentHashStrategy;
 import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
 import io.distcore.loadbalancer.strategy.SmoothWeightedRoundRobinStrategy;
 import org.junit.jupiter.api.AfterEach;
@@ -222,6 +223,29 @@ class LoadBalancerInterceptorTests {
 		assertThat(a.hits()).isEqualTo(320);
 		assertThat(b.hits()).isEqualTo(64);
 		assertThat(c.hits()).isEqualTo(64);
+	}
+
+	@Test
+	void requestsWithTheSameHashKeyGoToTheSameInstance() throws IOException {
+		ServiceBalancer service = new ServiceBalancer("inventory", new ConsistentHashStrategy(),
+				instances("inventory", server("a"), server("b"), server("c")));
+		RestClient client = RestClient.builder()
+			.requestFactory(new JdkClientHttpRequestFactory())
+			.requestInterceptor(new LoadBalancerInterceptor(new DefaultLoadBalancer(List.of(service)), "X-Hash-Key"))
+			.build();
+		Set<String> owners = new HashSet<>();
+		for (int user = 0; user < 30; user++) {
+			String key = "user-" + user;
+			String owner = client.get().uri("http://inventory/cart").header("X-Hash-Key", key).retrieve().body(String.class);
+			owners.add(owner);
+			for (int i = 0; i < 3; i++) {
+				assertThat(client.get().uri("http://inventory/cart").header("X-Hash-Key", key).retrieve().body(String.class))
+					.isEqualTo(owner);
+				assertThat(client.get().uri("http://inventory/cart").attribute(HashKeys.ATTRIBUTE, key).retrieve()
+					.body(String.class)).isEqualTo(owner);
+			}
+		}
+		assertThat(owners).containsExactlyInAnyOrder("a", "b", "c");
 	}
 
 	private TestHttpServer server(String name) throws IOException {
