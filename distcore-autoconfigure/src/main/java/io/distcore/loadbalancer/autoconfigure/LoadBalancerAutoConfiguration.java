@@ -2,6 +2,7 @@ package io.distcore.loadbalancer.autoconfigure;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 import io.distcore.autoconfigure.ZooKeeperProperties;
@@ -50,7 +51,7 @@ public final class LoadBalancerAutoConfiguration {
 		if (!services.isEmpty()) {
 			logger.info("Load balancing " + services.stream()
 				.map((service) -> service.serviceId() + " ("
-						+ properties.getServices().get(service.serviceId()).getDiscovery().name().toLowerCase() + ")")
+						+ properties.getServices().get(service.serviceId()).getDiscovery().name().toLowerCase(Locale.ROOT) + ")")
 				.toList());
 		}
 		return new DefaultLoadBalancer(services);

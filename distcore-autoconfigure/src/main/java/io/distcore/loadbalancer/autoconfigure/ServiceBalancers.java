@@ -1,6 +1,7 @@
 package io.distcore.loadbalancer.autoconfigure;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +45,7 @@ final class ServiceBalancers {
 			String name = entry.getKey();
 			Service service = entry.getValue();
 			String prefix = "services." + name + ".";
-			check(URI.create("http://" + name + "/").getHost() != null, prefix.substring(0, prefix.length() - 1),
-					"must be usable as a host name", name);
+			check(isHostName(name), prefix.substring(0, prefix.length() - 1), "must be usable as a host name", name);
 			List<ServiceInstance> instances = instances(name, service, prefix);
 			if (service.getDiscovery() == Discovery.ZOOKEEPER) {
 				check(zookeeperAvailable, prefix + "discovery",
@@ -104,6 +104,16 @@ final class ServiceBalancers {
 		check(uri != null && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
 				&& uri.getHost() != null, property, "must be an absolute http or https URL with a host", value);
 		return uri;
+	}
+
+	// Requests name the service as the host of their URL, so the name must parse as one.
+	private static boolean isHostName(String name) {
+		try {
+			return name.equals(new URI("http://" + name + "/").getHost());
+		}
+		catch (URISyntaxException ex) {
+			return false;
+		}
 	}
 
 	private static PassiveHealthPolicy healthPolicy(Health health) {

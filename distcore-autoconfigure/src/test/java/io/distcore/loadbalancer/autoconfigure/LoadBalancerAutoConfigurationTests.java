@@ -94,6 +94,12 @@ class LoadBalancerAutoConfigurationTests {
 	}
 
 	@Test
+	void serviceNameThatIsNoHostNameFailsNamingTheProperty() {
+		assertFailure("bad name", "distcore.loadbalancer.services.inventory_service",
+				"distcore.loadbalancer.services.inventory_service.urls=http://localhost:8081");
+	}
+
+	@Test
 	void unknownStrategyFailsNamingTheProperty() {
 		assertFailure("unknown strategy", SERVICE + "strategy", SERVICE + "strategy=fastest",
 				SERVICE + "instances[0].url=http://localhost:8081");
