@@ -4,7 +4,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
+
+import io.distcore.loadbalancer.NoAvailableInstanceException;
+import io.distcore.loadbalancer.web.LoadBalanced;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
@@ -14,8 +16,9 @@ import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 
 /**
- * Calls the inventory instances in turn and moves on to the next one when an instance cannot be
- * reached.
+ * Calls the inventory service through the distcore load balancer: {@code http://inventory-service} is resolved
+ * to one of the instances of {@code distcore.loadbalancer.services.inventory-service}, and a call that cannot
+ * reach an instance is retried on another one.
  */
 @Component
 class InventoryClient {
@@ -24,14 +27,12 @@ class InventoryClient {
 
 	private final RestClient restClient;
 
-	private final AtomicInteger next = new AtomicInteger();
-
-	InventoryClient(InventoryProperties properties, RestClient.Builder builder) {
+	InventoryClient(InventoryProperties properties, @LoadBalanced RestClient.Builder builder) {
 		this.instances = List.copyOf(properties.instances());
 		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(
 				HttpClient.newBuilder().connectTimeout(properties.timeout()).build());
 		requestFactory.setReadTimeout(properties.timeout());
-		this.restClient = builder.requestFactory(requestFactory).build();
+		this.restClient = builder.clone().requestFactory(requestFactory).build();
 	}
 
 	/**
@@ -40,32 +41,26 @@ class InventoryClient {
 	 * @throws InventoryUnavailableException when no instance answered
 	 */
 	String deduct(String orderId, String sku, int quantity) {
-		ResourceAccessException last = null;
-		int start = Math.floorMod(this.next.getAndIncrement(), this.instances.size());
-		for (int i = 0; i < this.instances.size(); i++) {
-			URI instance = this.instances.get((start + i) % this.instances.size());
-			try {
-				this.restClient.post()
-					.uri(instance + "/inventory/{sku}/deductions", sku)
-					.body(Map.of("orderId", orderId, "quantity", quantity))
-					.retrieve()
-					.toBodilessEntity();
-				return null;
-			}
-			catch (HttpClientErrorException ex) {
-				if (ex.getStatusCode() == HttpStatus.CONFLICT) {
-					return "insufficient stock for " + sku;
-				}
-				if (ex.getStatusCode() == HttpStatus.NOT_FOUND) {
-					return "unknown SKU " + sku;
-				}
-				throw ex;
-			}
-			catch (ResourceAccessException ex) {
-				last = ex;
-			}
+		try {
+			this.restClient.post()
+				.uri("http://inventory-service/inventory/{sku}/deductions", sku)
+				.body(Map.of("orderId", orderId, "quantity", quantity))
+				.retrieve()
+				.toBodilessEntity();
+			return null;
 		}
-		throw new InventoryUnavailableException(this.instances, last);
+		catch (HttpClientErrorException ex) {
+			if (ex.getStatusCode() == HttpStatus.CONFLICT) {
+				return "insufficient stock for " + sku;
+			}
+			if (ex.getStatusCode() == HttpStatus.NOT_FOUND) {
+				return "unknown SKU " + sku;
+			}
+			throw ex;
+		}
+		catch (ResourceAccessException | NoAvailableInstanceException ex) {
+			throw new InventoryUnavailableException(this.instances, ex);
+		}
 	}
 
 }

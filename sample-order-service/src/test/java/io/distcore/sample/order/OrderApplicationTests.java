@@ -7,6 +7,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import io.distcore.loadbalancer.DefaultLoadBalancer;
+import io.distcore.loadbalancer.ServiceBalancer;
+import io.distcore.loadbalancer.ServiceInstance;
+import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
+import io.distcore.loadbalancer.web.LoadBalancerInterceptor;
 import io.distcore.sample.inventory.InventoryApplication;
 import io.distcore.test.Http;
 import io.distcore.test.Http.Response;
@@ -114,6 +119,21 @@ class OrderApplicationTests {
 				new InventoryProperties(List.of(URI.create(deadAddress())), Duration.ofSeconds(1)), RestClient.builder());
 		assertThatExceptionOfType(InventoryUnavailableException.class).isThrownBy(() -> client.deduct("o", "A1", 1))
 			.satisfies((ex) -> assertThat(ex.getStatusCode().value()).isEqualTo(503));
+	}
+
+	@Test
+	void deadInventoryBehindTheLoadBalancerIsATypedFailure() {
+		ServiceBalancer inventory = new ServiceBalancer("inventory-service", new RoundRobinStrategy(),
+				List.of(new ServiceInstance("inventory-service", deadAddress(), 1),
+						new ServiceInstance("inventory-service", deadAddress(), 1)));
+		RestClient.Builder builder = RestClient.builder()
+			.requestInterceptor(new LoadBalancerInterceptor(new DefaultLoadBalancer(List.of(inventory)), null));
+		InventoryClient client = new InventoryClient(
+				new InventoryProperties(List.of(URI.create(deadAddress())), Duration.ofSeconds(1)), builder);
+		assertThatExceptionOfType(InventoryUnavailableException.class).isThrownBy(() -> client.deduct("o", "A1", 1))
+			.satisfies((ex) -> assertThat(ex.getStatusCode().value()).isEqualTo(503));
+		assertThat(inventory.endpoints()).allSatisfy((endpoint) -> assertThat(endpoint.inFlight()).isZero())
+			.allSatisfy((endpoint) -> assertThat(endpoint.health().consecutiveFailures()).isEqualTo(1));
 	}
 
 	private Response placeOrder(String user, String sku, int quantity) {

@@ -1,0 +1,83 @@
+package io.distcore.loadbalancer;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.distcore.loadbalancer.health.InstanceHealth;
+
+import org.springframework.util.Assert;
+
+/**
+ * A {@link ServiceInstance} with what the balancer knows about it right now: its requests in flight and its
+ * passive health. One endpoint object lives as long as its instance stays in the membership, so strategies may
+ * keep per-endpoint state keyed by identity.
+ */
+public final class Endpoint {
+
+	/**
+	 * Scale of {@link #scaledWeight(long)}: a weight of 1 at full strength.
+	 */
+	public static final long WEIGHT_SCALE = 1024;
+
+	private final ServiceInstance instance;
+
+	private final InstanceHealth health;
+
+	private final AtomicInteger inFlight = new AtomicInteger();
+
+	public Endpoint(ServiceInstance instance, InstanceHealth health) {
+		Assert.notNull(instance, "Instance must not be null");
+		Assert.notNull(health, "Health must not be null");
+		this.instance = instance;
+		this.health = health;
+	}
+
+	/**
+	 * An endpoint that is always healthy and never warms up, for strategies used on their own.
+	 */
+	public Endpoint(ServiceInstance instance) {
+		this(instance, new InstanceHealth());
+	}
+
+	public ServiceInstance instance() {
+		return this.instance;
+	}
+
+	public InstanceHealth health() {
+		return this.health;
+	}
+
+	/**
+	 * Requests sent to this endpoint whose exchange (including a streamed body) has not ended yet.
+	 */
+	public int inFlight() {
+		return this.inFlight.get();
+	}
+
+	/**
+	 * Counts a request in; every call is matched by one {@link #requestEnded()}.
+	 */
+	public void requestStarted() {
+		this.inFlight.incrementAndGet();
+	}
+
+	public void requestEnded() {
+		this.inFlight.decrementAndGet();
+	}
+
+	/**
+	 * Weight times {@link #WEIGHT_SCALE}, reduced while the endpoint warms up after joining or returning from
+	 * ejection; never below 1 so that a warming endpoint still gets an occasional request.
+	 * @param nanoTime the current {@link System#nanoTime()}
+	 */
+	public long scaledWeight(long nanoTime) {
+		long full = this.instance.weight() * WEIGHT_SCALE;
+		double factor = this.health.warmUpFactor(nanoTime);
+		return (factor >= 1.0) ? full : Math.max(1L, (long) (full * factor));
+	}
+
+	@Override
+	public String toString() {
+		return this.instance.toString();
+	}
+
+}

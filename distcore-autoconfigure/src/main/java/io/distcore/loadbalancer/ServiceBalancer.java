@@ -1,0 +1,207 @@
+package io.distcore.loadbalancer;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import io.distcore.loadbalancer.health.PassiveHealthPolicy;
+import io.distcore.loadbalancer.health.ServiceHealth;
+
+import org.springframework.util.Assert;
+
+/**
+ * The balancer of one service: its current membership, the selector its strategy built for it, its passive
+ * health and its retry policy. {@link #update(List)} swaps the membership (from configuration or discovery)
+ * while requests keep being served from the previous one; endpoints of instances that stay keep their health
+ * and in-flight counts.
+ */
+public final class ServiceBalancer {
+
+	private static final Predicate<Endpoint> ANY = (endpoint) -> true;
+
+	// Reads the clock only for an ejected endpoint: a clock read per candidate would dominate a pick.
+	private static final Predicate<Endpoint> AVAILABLE = (endpoint) -> !endpoint.health().isEjected()
+			|| endpoint.health().isAvailable(System.nanoTime());
+
+	private final String serviceId;
+
+	private final LoadBalancingStrategy strategy;
+
+	private final ServiceHealth health;
+
+	private final RetryPolicy retryPolicy;
+
+	private final Set<Integer> failureStatuses;
+
+	private volatile Membership membership;
+
+	/**
+	 * @param serviceId the service's name, the host of its load-balanced URLs
+	 * @param strategy how its instances share requests
+	 * @param healthPolicy passive health settings
+	 * @param retryPolicy when requests are sent again
+	 * @param failureStatuses response statuses that count as failures of the instance
+	 * @param instances initial instances; may be empty when discovery supplies them later
+	 */
+	public ServiceBalancer(String serviceId, LoadBalancingStrategy strategy, PassiveHealthPolicy healthPolicy,
+			RetryPolicy retryPolicy, Set<Integer> failureStatuses, List<ServiceInstance> instances) {
+		Assert.hasText(serviceId, "Service id must not be empty");
+		Assert.notNull(strategy, "Strategy must not be null");
+		Assert.notNull(retryPolicy, "Retry policy must not be null");
+		Assert.notNull(failureStatuses, "Failure statuses must not be null");
+		this.serviceId = serviceId;
+		this.strategy = strategy;
+		this.health = new ServiceHealth(healthPolicy);
+		this.retryPolicy = retryPolicy;
+		this.failureStatuses = Set.copyOf(failureStatuses);
+		this.membership = new Membership(List.of(), null);
+		update(instances, false);
+	}
+
+	/**
+	 * A balancer with default health and retry policies.
+	 */
+	public ServiceBalancer(String serviceId, LoadBalancingStrategy strategy, List<ServiceInstance> instances) {
+		this(serviceId, strategy, PassiveHealthPolicy.DEFAULT, RetryPolicy.DEFAULT, Set.of(500, 502, 503, 504),
+				instances);
+	}
+
+	public String serviceId() {
+		return this.serviceId;
+	}
+
+	public RetryPolicy retryPolicy() {
+		return this.retryPolicy;
+	}
+
+	public ServiceHealth health() {
+		return this.health;
+	}
+
+	/**
+	 * Whether a response status counts as a failure of the instance for passive health.
+	 */
+	public boolean isFailureStatus(int status) {
+		return this.failureStatuses.contains(status);
+	}
+
+	/**
+	 * The current endpoints, in membership order.
+	 */
+	public List<Endpoint> endpoints() {
+		return this.membership.endpoints;
+	}
+
+	/**
+	 * Replaces the membership. New instances warm up if slow start is on; the strategy builds its selector here,
+	 * on the caller's thread.
+	 */
+	public void update(List<ServiceInstance> instances) {
+		update(instances, true);
+	}
+
+	private synchronized void update(List<ServiceInstance> instances, boolean warmUpNewcomers) {
+		Assert.notNull(instances, "Instances must not be null");
+		long now = System.nanoTime();
+		Map<ServiceInstance, Endpoint> current = new HashMap<>();
+		for (Endpoint endpoint : this.membership.endpoints) {
+			current.put(endpoint.instance(), endpoint);
+		}
+		List<Endpoint> endpoints = new ArrayList<>(instances.size());
+		int ejected = 0;
+		for (ServiceInstance instance : instances) {
+			Assert.isTrue(instance.serviceId().equals(this.serviceId),
+					() -> instance + " is not an instance of " + this.serviceId);
+			Endpoint known = current.get(instance);
+			Endpoint endpoint;
+			if (known == null) {
+				endpoint = new Endpoint(instance, this.health.newInstance(warmUpNewcomers, now));
+			}
+			else if (known.instance().weight() != instance.weight()) {
+				endpoint = new Endpoint(instance, known.health());
+			}
+			else {
+				endpoint = known;
+			}
+			if (endpoint.health().isEjected()) {
+				ejected++;
+			}
+			endpoints.add(endpoint);
+		}
+		List<Endpoint> members = List.copyOf(endpoints);
+		InstanceSelector selector = members.isEmpty() ? null
+				: this.strategy.create(members, this.membership.selector);
+		this.health.membershipChanged(members.size(), ejected);
+		this.membership = new Membership(members, selector);
+	}
+
+	/**
+	 * Picks an instance without tracking a request (for clients that only need an address).
+	 * @param hashKey affinity key for consistent hashing, or {@code null}
+	 * @throws NoAvailableInstanceException if the service has no instance
+	 */
+	public ServiceInstance choose(String hashKey) {
+		return select(hashKey).instance();
+	}
+
+	/**
+	 * Picks an instance for a request and counts the request in flight until the returned exchange completes.
+	 * @param hashKey affinity key for consistent hashing, or {@code null}
+	 * @param tried instances this request already tried: never picked again
+	 * @throws NoAvailableInstanceException if the service has no instance, or all were tried
+	 */
+	public Exchange start(String hashKey, Collection<ServiceInstance> tried) {
+		if (tried.isEmpty()) {
+			return new Exchange(this, select(hashKey));
+		}
+		Membership membership = this.membership;
+		InstanceSelector selector = requireSelector(membership);
+		Predicate<Endpoint> untried = (endpoint) -> !tried.contains(endpoint.instance());
+		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? untried : untried.and(AVAILABLE));
+		if (endpoint == null) {
+			endpoint = selector.select(hashKey, untried);
+		}
+		if (endpoint == null) {
+			throw new NoAvailableInstanceException(this.serviceId, "Every instance of '" + this.serviceId
+					+ "' was tried already (" + membership.endpoints.size() + " instance(s))");
+		}
+		return new Exchange(this, endpoint);
+	}
+
+	private Endpoint select(String hashKey) {
+		InstanceSelector selector = requireSelector(this.membership);
+		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? ANY : AVAILABLE);
+		// Every instance ejected at once (the cap allows it when it is 100 %): use them all rather than none.
+		return (endpoint != null) ? endpoint : selector.select(hashKey, ANY);
+	}
+
+	private InstanceSelector requireSelector(Membership membership) {
+		if (membership.selector == null) {
+			throw new NoAvailableInstanceException(this.serviceId,
+					"Service '" + this.serviceId + "' has no instance");
+		}
+		return membership.selector;
+	}
+
+	void record(Endpoint endpoint, boolean failure) {
+		if (failure) {
+			this.health.recordFailure(endpoint.health(), System.nanoTime());
+		}
+		else {
+			this.health.recordSuccess(endpoint.health());
+		}
+	}
+
+	@Override
+	public String toString() {
+		return this.serviceId + " " + this.membership.endpoints;
+	}
+
+	private record Membership(List<Endpoint> endpoints, InstanceSelector selector) {
+	}
+
+}

@@ -1,0 +1,534 @@
+package io.distcore.loadbalancer.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Client-side load balancer settings: defaults at the top, then {@code services.<name>.*}.
+ */
+@ConfigurationProperties("distcore.loadbalancer")
+public class LoadBalancerProperties {
+
+	/**
+	 * Strategy of services that do not set one.
+	 */
+	private Strategy strategy = Strategy.ROUND_ROBIN;
+
+	/**
+	 * Request header carrying the consistent-hash key; requests without it (and without the
+	 * explicit key attribute) hash the address of the client being served, if any.
+	 */
+	private String hashHeader = "X-Hash-Key";
+
+	/**
+	 * Ring points per unit of weight for consistent-hash.
+	 */
+	private int virtualNodes = 160;
+
+	/**
+	 * Bound on an instance's in-flight requests as a multiple of the average, for consistent-hash
+	 * (1.25 to 2 is usual); 0 for no bound.
+	 */
+	private double boundedLoadFactor = 0;
+
+	/**
+	 * Response statuses that count as failures of an instance for passive health.
+	 */
+	private Set<Integer> failureStatuses = new LinkedHashSet<>(List.of(500, 502, 503, 504));
+
+	private final Health health = new Health();
+
+	private final Retry retry = new Retry();
+
+	private final ZooKeeper zookeeper = new ZooKeeper();
+
+	/**
+	 * Load-balanced services by name, the host of their URLs (http://<name>/...).
+	 */
+	private Map<String, Service> services = new LinkedHashMap<>();
+
+	public Strategy getStrategy() {
+		return this.strategy;
+	}
+
+	public void setStrategy(Strategy strategy) {
+		this.strategy = strategy;
+	}
+
+	public String getHashHeader() {
+		return this.hashHeader;
+	}
+
+	public void setHashHeader(String hashHeader) {
+		this.hashHeader = hashHeader;
+	}
+
+	public int getVirtualNodes() {
+		return this.virtualNodes;
+	}
+
+	public void setVirtualNodes(int virtualNodes) {
+		this.virtualNodes = virtualNodes;
+	}
+
+	public double getBoundedLoadFactor() {
+		return this.boundedLoadFactor;
+	}
+
+	public void setBoundedLoadFactor(double boundedLoadFactor) {
+		this.boundedLoadFactor = boundedLoadFactor;
+	}
+
+	public Set<Integer> getFailureStatuses() {
+		return this.failureStatuses;
+	}
+
+	public void setFailureStatuses(Set<Integer> failureStatuses) {
+		this.failureStatuses = failureStatuses;
+	}
+
+	public Health getHealth() {
+		return this.health;
+	}
+
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	public ZooKeeper getZookeeper() {
+		return this.zookeeper;
+	}
+
+	public Map<String, Service> getServices() {
+		return this.services;
+	}
+
+	public void setServices(Map<String, Service> services) {
+		this.services = services;
+	}
+
+	/**
+	 * How a service's instances share its requests.
+	 */
+	public enum Strategy {
+
+		/**
+		 * Instances in turn, ignoring weights.
+		 */
+		ROUND_ROBIN,
+
+		/**
+		 * Nginx's smooth weighted round robin.
+		 */
+		WEIGHTED_ROUND_ROBIN,
+
+		/**
+		 * Random, proportional to weight (alias method).
+		 */
+		WEIGHTED_RANDOM,
+
+		/**
+		 * Ketama ring over a per-request key, optionally with bounded loads.
+		 */
+		CONSISTENT_HASH,
+
+		/**
+		 * Fewest in-flight requests relative to weight; power of two choices on large lists.
+		 */
+		LEAST_CONNECTIONS
+
+	}
+
+	/**
+	 * Where a service's instances come from.
+	 */
+	public enum Discovery {
+
+		/**
+		 * The instances and urls properties.
+		 */
+		CONFIGURATION,
+
+		/**
+		 * Instances registered in ZooKeeper, watched for joins and leaves.
+		 */
+		ZOOKEEPER
+
+	}
+
+	/**
+	 * Passive health checking.
+	 */
+	public static class Health {
+
+		/**
+		 * Failures in a row (connect error, timeout or a failure status) that eject an instance; 0
+		 * disables ejection.
+		 */
+		private int consecutiveFailures = 5;
+
+		/**
+		 * Ejection time of a first ejection; the n-th ejection of an instance lasts n times as long.
+		 */
+		private Duration baseEjectionTime = Duration.ofSeconds(30);
+
+		/**
+		 * Longest ejection.
+		 */
+		private Duration maxEjectionTime = Duration.ofMinutes(5);
+
+		/**
+		 * Largest share of a service's instances ejected at once, in percent.
+		 */
+		private int maxEjectionPercent = 50;
+
+		/**
+		 * Share of healthy instances, in percent, below which health is ignored and every instance is
+		 * used (panic mode).
+		 */
+		private int panicThresholdPercent = 50;
+
+		/**
+		 * Warm-up window of an instance that joins a running service or returns from ejection: its
+		 * weight grows linearly over it. Zero disables slow start.
+		 */
+		private Duration slowStart = Duration.ZERO;
+
+		/**
+		 * Share of its weight, in percent, an instance gets at the start of its warm-up.
+		 */
+		private int slowStartMinWeightPercent = 10;
+
+		public int getConsecutiveFailures() {
+			return this.consecutiveFailures;
+		}
+
+		public void setConsecutiveFailures(int consecutiveFailures) {
+			this.consecutiveFailures = consecutiveFailures;
+		}
+
+		public Duration getBaseEjectionTime() {
+			return this.baseEjectionTime;
+		}
+
+		public void setBaseEjectionTime(Duration baseEjectionTime) {
+			this.baseEjectionTime = baseEjectionTime;
+		}
+
+		public Duration getMaxEjectionTime() {
+			return this.maxEjectionTime;
+		}
+
+		public void setMaxEjectionTime(Duration maxEjectionTime) {
+			this.maxEjectionTime = maxEjectionTime;
+		}
+
+		public int getMaxEjectionPercent() {
+			return this.maxEjectionPercent;
+		}
+
+		public void setMaxEjectionPercent(int maxEjectionPercent) {
+			this.maxEjectionPercent = maxEjectionPercent;
+		}
+
+		public int getPanicThresholdPercent() {
+			return this.panicThresholdPercent;
+		}
+
+		public void setPanicThresholdPercent(int panicThresholdPercent) {
+			this.panicThresholdPercent = panicThresholdPercent;
+		}
+
+		public Duration getSlowStart() {
+			return this.slowStart;
+		}
+
+		public void setSlowStart(Duration slowStart) {
+			this.slowStart = slowStart;
+		}
+
+		public int getSlowStartMinWeightPercent() {
+			return this.slowStartMinWeightPercent;
+		}
+
+		public void setSlowStartMinWeightPercent(int slowStartMinWeightPercent) {
+			this.slowStartMinWeightPercent = slowStartMinWeightPercent;
+		}
+
+	}
+
+	/**
+	 * Retries on another instance.
+	 */
+	public static class Retry {
+
+		/**
+		 * Retries after the first attempt, each on an instance the request has not tried; 0 disables
+		 * retries.
+		 */
+		private int maxRetries = 1;
+
+		/**
+		 * Pause before the first retry, doubled before each further one.
+		 */
+		private Duration backoff = Duration.ofMillis(10);
+
+		/**
+		 * Response statuses that are retried.
+		 */
+		private Set<Integer> statuses = new LinkedHashSet<>(List.of(502, 503, 504));
+
+		/**
+		 * Whether POST and PATCH requests that may have reached an instance are retried too.
+		 * Requests that could not connect are always retried.
+		 */
+		private boolean nonIdempotent = false;
+
+		public int getMaxRetries() {
+			return this.maxRetries;
+		}
+
+		public void setMaxRetries(int maxRetries) {
+			this.maxRetries = maxRetries;
+		}
+
+		public Duration getBackoff() {
+			return this.backoff;
+		}
+
+		public void setBackoff(Duration backoff) {
+			this.backoff = backoff;
+		}
+
+		public Set<Integer> getStatuses() {
+			return this.statuses;
+		}
+
+		public void setStatuses(Set<Integer> statuses) {
+			this.statuses = statuses;
+		}
+
+		public boolean isNonIdempotent() {
+			return this.nonIdempotent;
+		}
+
+		public void setNonIdempotent(boolean nonIdempotent) {
+			this.nonIdempotent = nonIdempotent;
+		}
+
+	}
+
+	/**
+	 * Service registration and discovery in ZooKeeper.
+	 */
+	public static class ZooKeeper {
+
+		/**
+		 * ZooKeeper path under which each service has a node holding one child per instance.
+		 */
+		private String basePath = "/distcore/services";
+
+		private final Registration registration = new Registration();
+
+		public String getBasePath() {
+			return this.basePath;
+		}
+
+		public void setBasePath(String basePath) {
+			this.basePath = basePath;
+		}
+
+		public Registration getRegistration() {
+			return this.registration;
+		}
+
+		/**
+		 * Registration of this application.
+		 */
+		public static class Registration {
+
+			/**
+			 * Whether this application registers itself as an instance (an ephemeral node that disappears
+			 * with its ZooKeeper session).
+			 */
+			private boolean enabled = false;
+
+			/**
+			 * Service this application is an instance of; spring.application.name when unset.
+			 */
+			private String serviceName;
+
+			/**
+			 * Base URL other services reach this instance at; http://<local address>:<server port> when unset.
+			 */
+			private String url;
+
+			/**
+			 * Weight of this instance.
+			 */
+			private int weight = 1;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public String getServiceName() {
+				return this.serviceName;
+			}
+
+			public void setServiceName(String serviceName) {
+				this.serviceName = serviceName;
+			}
+
+			public String getUrl() {
+				return this.url;
+			}
+
+			public void setUrl(String url) {
+				this.url = url;
+			}
+
+			public int getWeight() {
+				return this.weight;
+			}
+
+			public void setWeight(int weight) {
+				this.weight = weight;
+			}
+
+		}
+
+	}
+
+	/**
+	 * One load-balanced service.
+	 */
+	public static class Service {
+
+		/**
+		 * Strategy of this service; distcore.loadbalancer.strategy when unset.
+		 */
+		private Strategy strategy;
+
+		/**
+		 * Instances with their weights.
+		 */
+		private List<Instance> instances = new ArrayList<>();
+
+		/**
+		 * Instances of weight 1 as a comma-separated list of base URLs, added to instances (handy
+		 * for an environment variable).
+		 */
+		private List<String> urls = new ArrayList<>();
+
+		/**
+		 * Where the instances come from.
+		 */
+		private Discovery discovery = Discovery.CONFIGURATION;
+
+		/**
+		 * Ring points per unit of weight for consistent-hash; distcore.loadbalancer.virtual-nodes when
+		 * unset.
+		 */
+		private Integer virtualNodes;
+
+		/**
+		 * Bounded-load factor for consistent-hash; distcore.loadbalancer.bounded-load-factor when unset.
+		 */
+		private Double boundedLoadFactor;
+
+		public Strategy getStrategy() {
+			return this.strategy;
+		}
+
+		public void setStrategy(Strategy strategy) {
+			this.strategy = strategy;
+		}
+
+		public List<Instance> getInstances() {
+			return this.instances;
+		}
+
+		public void setInstances(List<Instance> instances) {
+			this.instances = instances;
+		}
+
+		public List<String> getUrls() {
+			return this.urls;
+		}
+
+		public void setUrls(List<String> urls) {
+			this.urls = urls;
+		}
+
+		public Discovery getDiscovery() {
+			return this.discovery;
+		}
+
+		public void setDiscovery(Discovery discovery) {
+			this.discovery = discovery;
+		}
+
+		public Integer getVirtualNodes() {
+			return this.virtualNodes;
+		}
+
+		public void setVirtualNodes(Integer virtualNodes) {
+			this.virtualNodes = virtualNodes;
+		}
+
+		public Double getBoundedLoadFactor() {
+			return this.boundedLoadFactor;
+		}
+
+		public void setBoundedLoadFactor(Double boundedLoadFactor) {
+			this.boundedLoadFactor = boundedLoadFactor;
+		}
+
+	}
+
+	/**
+	 * One statically configured instance.
+	 */
+	public static class Instance {
+
+		/**
+		 * Base URL of the instance: scheme, host, port and an optional path prefix.
+		 */
+		private String url;
+
+		/**
+		 * Weight of the instance, at least 1.
+		 */
+		private int weight = 1;
+
+		public String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(String url) {
+			this.url = url;
+		}
+
+		public int getWeight() {
+			return this.weight;
+		}
+
+		public void setWeight(int weight) {
+			this.weight = weight;
+		}
+
+	}
+
+}

@@ -1,0 +1,104 @@
+package io.distcore.loadbalancer.strategy;
+
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+import io.distcore.loadbalancer.Endpoint;
+import io.distcore.loadbalancer.InstanceSelector;
+import io.distcore.loadbalancer.LoadBalancingStrategy;
+
+import org.springframework.util.Assert;
+
+/**
+ * The instance with the fewest requests in flight relative to its weight: the lowest
+ * {@code (in-flight + 1) / weight}. Small lists are scanned from a random start (so ties spread); lists larger
+ * than a threshold use the power of two choices (Mitzenmacher; Envoy's default): two distinct random instances,
+ * the less loaded wins, which keeps the maximum load within O(log log n) of the average in constant time.
+ * In-flight counts cover the whole exchange, including a streamed body, because the HTTP integrations end a
+ * request only when its response is closed.
+ */
+public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
+
+	/**
+	 * Largest list that is scanned in full.
+	 */
+	public static final int DEFAULT_FULL_SCAN_LIMIT = 8;
+
+	private static final int MAX_RANDOM_ATTEMPTS = 8;
+
+	private final int fullScanLimit;
+
+	public LeastConnectionsStrategy(int fullScanLimit) {
+		Assert.isTrue(fullScanLimit >= 2, "Full scan limit must be at least 2");
+		this.fullScanLimit = fullScanLimit;
+	}
+
+	public LeastConnectionsStrategy() {
+		this(DEFAULT_FULL_SCAN_LIMIT);
+	}
+
+	@Override
+	public InstanceSelector create(List<Endpoint> endpoints, InstanceSelector previous) {
+		return new Selector(endpoints.toArray(new Endpoint[0]), this.fullScanLimit);
+	}
+
+	private static final class Selector implements InstanceSelector {
+
+		private final Endpoint[] endpoints;
+
+		private final int fullScanLimit;
+
+		Selector(Endpoint[] endpoints, int fullScanLimit) {
+			this.endpoints = endpoints;
+			this.fullScanLimit = fullScanLimit;
+		}
+
+		@Override
+		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			long now = System.nanoTime();
+			int n = this.endpoints.length;
+			if (n > this.fullScanLimit) {
+				for (int attempt = 0; attempt < MAX_RANDOM_ATTEMPTS; attempt++) {
+					int first = random.nextInt(n);
+					int second = random.nextInt(n - 1);
+					if (second >= first) {
+						second++;
+					}
+					Endpoint a = this.endpoints[first];
+					Endpoint b = this.endpoints[second];
+					boolean aEligible = eligible.test(a);
+					boolean bEligible = eligible.test(b);
+					if (aEligible && bEligible) {
+						return lessLoaded(a, b, now) ? a : b;
+					}
+					if (aEligible || bEligible) {
+						return aEligible ? a : b;
+					}
+				}
+			}
+			return scan(eligible, now, random.nextInt(n));
+		}
+
+		private Endpoint scan(Predicate<Endpoint> eligible, long now, int start) {
+			Endpoint best = null;
+			int n = this.endpoints.length;
+			for (int i = 0; i < n; i++) {
+				int index = start + i;
+				Endpoint endpoint = this.endpoints[(index < n) ? index : index - n];
+				if ((best == null || lessLoaded(endpoint, best, now)) && eligible.test(endpoint)) {
+					best = endpoint;
+				}
+			}
+			return best;
+		}
+
+		// (a.inFlight + 1) / a.weight < (b.inFlight + 1) / b.weight, without division.
+		private static boolean lessLoaded(Endpoint a, Endpoint b, long now) {
+			return (a.inFlight() + 1L) * b.scaledWeight(now) < (b.inFlight() + 1L) * a.scaledWeight(now);
+		}
+
+	}
+
+}

@@ -1,0 +1,125 @@
+package io.distcore.loadbalancer.strategy;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+import io.distcore.loadbalancer.Endpoint;
+import io.distcore.loadbalancer.InstanceSelector;
+import io.distcore.loadbalancer.LoadBalancingStrategy;
+
+/**
+ * A random instance with probability proportional to its weight, in O(1) per pick by Vose's alias method
+ * (two random numbers, two array reads). An ineligible or warming-up instance is handled by rejection sampling,
+ * which keeps the distribution exact among the eligible ones; after a bounded number of rejections the pick
+ * falls back to a linear scan over cumulative weights.
+ */
+public final class WeightedRandomStrategy implements LoadBalancingStrategy {
+
+	private static final int MAX_REJECTIONS = 16;
+
+	@Override
+	public InstanceSelector create(List<Endpoint> endpoints, InstanceSelector previous) {
+		Endpoint[] array = endpoints.toArray(new Endpoint[0]);
+		int n = array.length;
+		double[] probability = new double[n];
+		int[] alias = new int[n];
+		long total = 0;
+		for (Endpoint endpoint : array) {
+			total += endpoint.instance().weight();
+		}
+		double[] scaled = new double[n];
+		Deque<Integer> small = new ArrayDeque<>();
+		Deque<Integer> large = new ArrayDeque<>();
+		for (int i = 0; i < n; i++) {
+			scaled[i] = (double) array[i].instance().weight() * n / total;
+			((scaled[i] < 1.0) ? small : large).push(i);
+		}
+		while (!small.isEmpty() && !large.isEmpty()) {
+			int less = small.pop();
+			int more = large.pop();
+			probability[less] = scaled[less];
+			alias[less] = more;
+			scaled[more] = (scaled[more] + scaled[less]) - 1.0;
+			((scaled[more] < 1.0) ? small : large).push(more);
+		}
+		// What is left has a scaled weight of 1 up to rounding: it is its own alias.
+		while (!large.isEmpty()) {
+			int index = large.pop();
+			probability[index] = 1.0;
+			alias[index] = index;
+		}
+		while (!small.isEmpty()) {
+			int index = small.pop();
+			probability[index] = 1.0;
+			alias[index] = index;
+		}
+		return new Selector(array, probability, alias);
+	}
+
+	private static final class Selector implements InstanceSelector {
+
+		private final Endpoint[] endpoints;
+
+		private final double[] probability;
+
+		private final int[] alias;
+
+		Selector(Endpoint[] endpoints, double[] probability, int[] alias) {
+			this.endpoints = endpoints;
+			this.probability = probability;
+			this.alias = alias;
+		}
+
+		@Override
+		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
+			ThreadLocalRandom random = ThreadLocalRandom.current();
+			long now = System.nanoTime();
+			Endpoint[] endpoints = this.endpoints;
+			for (int attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
+				int column = random.nextInt(endpoints.length);
+				int index = (random.nextDouble() < this.probability[column]) ? column : this.alias[column];
+				Endpoint endpoint = endpoints[index];
+				if (eligible.test(endpoint) && accept(endpoint, now, random)) {
+					return endpoint;
+				}
+			}
+			return scan(eligible, now, random);
+		}
+
+		private static boolean accept(Endpoint endpoint, long now, ThreadLocalRandom random) {
+			long full = endpoint.instance().weight() * Endpoint.WEIGHT_SCALE;
+			long weight = endpoint.scaledWeight(now);
+			return weight >= full || random.nextLong(full) < weight;
+		}
+
+		private Endpoint scan(Predicate<Endpoint> eligible, long now, ThreadLocalRandom random) {
+			long total = 0;
+			for (Endpoint endpoint : this.endpoints) {
+				if (eligible.test(endpoint)) {
+					total += endpoint.scaledWeight(now);
+				}
+			}
+			if (total == 0) {
+				return null;
+			}
+			long target = random.nextLong(total);
+			Endpoint last = null;
+			for (Endpoint endpoint : this.endpoints) {
+				if (eligible.test(endpoint)) {
+					last = endpoint;
+					target -= endpoint.scaledWeight(now);
+					if (target < 0) {
+						return endpoint;
+					}
+				}
+			}
+			// Eligibility changed between the two loops; any eligible endpoint will do.
+			return last;
+		}
+
+	}
+
+}

@@ -1,0 +1,102 @@
+package io.distcore.loadbalancer.health;
+
+import java.time.Duration;
+
+import io.distcore.loadbalancer.Endpoint;
+import io.distcore.loadbalancer.ServiceInstance;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ServiceHealthTests {
+
+	private static final long SECOND = 1_000_000_000L;
+
+	private final PassiveHealthPolicy policy = new PassiveHealthPolicy(3, Duration.ofSeconds(10), Duration.ofSeconds(25),
+			0.5, 0.5, Duration.ofSeconds(20), 0.1);
+
+	@Test
+	void ejectionGrowsWithTimesEjectedUpToTheMaximum() {
+		ServiceHealth service = new ServiceHealth(this.policy);
+		service.membershipChanged(4, 0);
+		InstanceHealth instance = service.newInstance(false, 0);
+		long now = 1000 * SECOND;
+		long[] expected = { 10, 20, 25, 25 };
+		for (long seconds : expected) {
+			fail(service, instance, 3, now);
+			assertThat(instance.isAvailable(now + seconds * SECOND - 1)).isFalse();
+			assertThat(instance.isAvailable(now + seconds * SECOND)).isTrue();
+			now += seconds * SECOND;
+		}
+		assertThat(instance.timesEjected()).isEqualTo(4);
+		assertThat(service.ejectedCount()).isZero();
+	}
+
+	@Test
+	void successResetsTheRunOfFailures() {
+		ServiceHealth service = new ServiceHealth(this.policy);
+		service.membershipChanged(4, 0);
+		InstanceHealth instance = service.newInstance(false, 0);
+		fail(service, instance, 2, 0);
+		service.recordSuccess(instance);
+		fail(service, instance, 2, 0);
+		assertThat(instance.isEjected()).isFalse();
+		fail(service, instance, 1, 0);
+		assertThat(instance.isEjected()).isTrue();
+	}
+
+	@Test
+	void atMostTheConfiguredShareIsEjectedAndPanicUsesEveryone() {
+		ServiceHealth service = new ServiceHealth(new PassiveHealthPolicy(1, Duration.ofSeconds(10),
+				Duration.ofSeconds(10), 1.0, 0.5, Duration.ZERO, 0.1));
+		service.membershipChanged(4, 0);
+		InstanceHealth[] instances = new InstanceHealth[4];
+		for (int i = 0; i < 4; i++) {
+			instances[i] = service.newInstance(false, 0);
+		}
+		fail(service, instances[0], 1, 0);
+		assertThat(service.isPanicking()).isFalse();
+		fail(service, instances[1], 1, 0);
+		assertThat(service.isPanicking()).isFalse();
+		fail(service, instances[2], 1, 0);
+		assertThat(service.isPanicking()).isTrue();
+
+		ServiceHealth capped = new ServiceHealth(this.policy);
+		capped.membershipChanged(4, 0);
+		for (int i = 0; i < 4; i++) {
+			fail(capped, capped.newInstance(false, 0), 3, 0);
+		}
+		assertThat(capped.ejectedCount()).isEqualTo(2);
+	}
+
+	@Test
+	void returningInstanceWarmsUpLinearly() {
+		ServiceHealth service = new ServiceHealth(this.policy);
+		service.membershipChanged(4, 0);
+		InstanceHealth health = service.newInstance(false, 0);
+		Endpoint endpoint = new Endpoint(new ServiceInstance("svc", "http://a", 2), health);
+		assertThat(endpoint.scaledWeight(0)).isEqualTo(2 * Endpoint.WEIGHT_SCALE);
+		fail(service, health, 3, 0);
+		long back = 10 * SECOND;
+		assertThat(health.isAvailable(back)).isTrue();
+		assertThat(health.warmUpFactor(back)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+		assertThat(health.warmUpFactor(back + 10 * SECOND)).isCloseTo(0.55, org.assertj.core.data.Offset.offset(1e-9));
+		assertThat(endpoint.scaledWeight(back + 10 * SECOND)).isEqualTo((long) (2 * Endpoint.WEIGHT_SCALE * 0.55));
+		assertThat(health.warmUpFactor(back + 20 * SECOND)).isEqualTo(1.0);
+		assertThat(health.warmUpFactor(back + 5 * SECOND)).isEqualTo(1.0);
+	}
+
+	@Test
+	void newcomerWarmsUpOnlyWhenAskedTo() {
+		ServiceHealth service = new ServiceHealth(this.policy);
+		assertThat(service.newInstance(false, 0).warmUpFactor(0)).isEqualTo(1.0);
+		assertThat(service.newInstance(true, 0).warmUpFactor(0)).isEqualTo(0.1);
+	}
+
+	private static void fail(ServiceHealth service, InstanceHealth instance, int times, long now) {
+		for (int i = 0; i < times; i++) {
+			service.recordFailure(instance, now);
+		}
+	}
+
+}

@@ -1,0 +1,131 @@
+package io.distcore.loadbalancer.strategy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import io.distcore.loadbalancer.Endpoint;
+import io.distcore.loadbalancer.InstanceSelector;
+import io.distcore.loadbalancer.ServiceInstance;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConsistentHashStrategyTests {
+
+	private static final int KEYS = 200_000;
+
+	@Test
+	void sharesOfTenInstancesDeviateByAtMostEightPercent() {
+		List<Endpoint> endpoints = instances(10);
+		InstanceSelector selector = new ConsistentHashStrategy().create(endpoints, null);
+		Map<Endpoint, Integer> counts = new HashMap<>();
+		for (int i = 0; i < KEYS; i++) {
+			counts.merge(selector.select("user-" + i, (endpoint) -> true), 1, Integer::sum);
+		}
+		double mean = (double) KEYS / endpoints.size();
+		double variance = 0;
+		for (Endpoint endpoint : endpoints) {
+			double deviation = counts.getOrDefault(endpoint, 0) - mean;
+			variance += deviation * deviation / endpoints.size();
+		}
+		assertThat(Math.sqrt(variance) / mean).isLessThanOrEqualTo(0.08);
+	}
+
+	@Test
+	void removingOneOfTenInstancesRemapsOnlyItsKeys() {
+		List<Endpoint> endpoints = instances(10);
+		ConsistentHashStrategy strategy = new ConsistentHashStrategy();
+		InstanceSelector before = strategy.create(endpoints, null);
+		Endpoint removed = endpoints.get(3);
+		List<Endpoint> survivors = new ArrayList<>(endpoints);
+		survivors.remove(removed);
+		InstanceSelector after = strategy.create(survivors, before);
+		int moved = 0;
+		for (int i = 0; i < KEYS; i++) {
+			String key = "user-" + i;
+			Endpoint was = before.select(key, (endpoint) -> true);
+			Endpoint is = after.select(key, (endpoint) -> true);
+			if (was != is) {
+				assertThat(was).as("a key moved between survivors").isSameAs(removed);
+				moved++;
+			}
+		}
+		assertThat((double) moved / KEYS).isBetween(0.07, 0.13);
+	}
+
+	@Test
+	void sameKeySameInstanceAndIneligibleOwnerPassesToTheNextOne() {
+		List<Endpoint> endpoints = instances(5);
+		InstanceSelector selector = new ConsistentHashStrategy().create(endpoints, null);
+		Endpoint owner = selector.select("order-17", (endpoint) -> true);
+		for (int i = 0; i < 10; i++) {
+			assertThat(selector.select("order-17", (endpoint) -> true)).isSameAs(owner);
+		}
+		Endpoint next = selector.select("order-17", (endpoint) -> endpoint != owner);
+		assertThat(next).isNotNull().isNotSameAs(owner);
+		assertThat(selector.select("order-17", (endpoint) -> endpoint != owner)).isSameAs(next);
+	}
+
+	@Test
+	void weightMultipliesAnInstancesShare() {
+		List<Endpoint> endpoints = List.of(new Endpoint(new ServiceInstance("svc", "http://10.0.0.1:8080", 3)),
+				new Endpoint(new ServiceInstance("svc", "http://10.0.0.2:8080", 1)));
+		InstanceSelector selector = new ConsistentHashStrategy().create(endpoints, null);
+		int heavy = 0;
+		for (int i = 0; i < KEYS; i++) {
+			if (selector.select("k" + i, (endpoint) -> true) == endpoints.get(0)) {
+				heavy++;
+			}
+		}
+		assertThat((double) heavy / KEYS).isBetween(0.70, 0.80);
+	}
+
+	@Test
+	void boundedLoadNeverExceedsTheCeilingOfCTimesTheAverage() {
+		double c = 1.25;
+		List<Endpoint> endpoints = instances(10);
+		InstanceSelector selector = new ConsistentHashStrategy(160, c).create(endpoints, null);
+		Random random = new Random(7);
+		List<Endpoint> open = new ArrayList<>();
+		int departures = 0;
+		for (int step = 0; step < 20_000; step++) {
+			if (step > 2_000 && random.nextInt(3) == 0) {
+				open.remove(random.nextInt(open.size())).requestEnded();
+				departures++;
+				continue;
+			}
+			// Nine requests in ten share one hot key: without the bound they would all land on one instance.
+			String key = (random.nextInt(10) < 9) ? "hot" : "k" + random.nextInt(1000);
+			Endpoint picked = selector.select(key, (endpoint) -> true);
+			picked.requestStarted();
+			open.add(picked);
+			// The bound holds where the request lands; departures elsewhere may leave older loads above it.
+			long ceiling = (long) Math.ceil(c * open.size() / endpoints.size());
+			assertThat(picked.inFlight()).as("step %d", step).isLessThanOrEqualTo((int) ceiling);
+			if (departures == 0) {
+				for (Endpoint endpoint : endpoints) {
+					assertThat(endpoint.inFlight()).as("step %d", step).isLessThanOrEqualTo((int) ceiling);
+				}
+			}
+		}
+	}
+
+	@Test
+	void keyHashIsStableAndSpreads() {
+		assertThat(ConsistentHashStrategy.hash("user-1")).isEqualTo(ConsistentHashStrategy.hash("user-1"))
+			.isNotEqualTo(ConsistentHashStrategy.hash("user-2"));
+		assertThat(ConsistentHashStrategy.hash("")).isBetween(0L, 0xFFFFFFFFL);
+	}
+
+	private static List<Endpoint> instances(int count) {
+		List<Endpoint> endpoints = new ArrayList<>();
+		for (int i = 1; i <= count; i++) {
+			endpoints.add(new Endpoint(new ServiceInstance("svc", "http://10.0.0." + i + ":8080", 1)));
+		}
+		return endpoints;
+	}
+
+}
