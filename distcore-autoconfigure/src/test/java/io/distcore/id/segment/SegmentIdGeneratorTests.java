@@ -1,15 +1,13 @@
 package io.distcore.id.segment;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.UUID;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcore.id.SegmentUnavailableException;
 import io.distcore.id.segment.jdbc.JdbcSegmentSource;
+import io.distcore.test.MutableClock;
 import io.distcore.test.TestServices;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +28,7 @@ class SegmentIdGeneratorTests {
 	private final JdbcSegmentSource source = new JdbcSegmentSource(this.pool, "distcore_id_segment",
 			Duration.ofSeconds(5));
 
-	private final MutableClock clock = new MutableClock();
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
 	@AfterEach
 	void closePool() {
@@ -126,32 +124,6 @@ class SegmentIdGeneratorTests {
 				() -> new SegmentSettings(10, 0.1, true, 50, Duration.ofMinutes(30), Duration.ofMinutes(15)));
 		assertThat(Segment.endingAt(1000, 100)).isEqualTo(new Segment(901, 1000));
 		assertThatIllegalArgumentException().isThrownBy(() -> Segment.endingAt(50, 100));
-	}
-
-	/** A clock the test moves by hand, so that segment lifetimes need no sleeping. */
-	private static final class MutableClock extends Clock {
-
-		private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-		void advance(Duration duration) {
-			this.now = this.now.plus(duration);
-		}
-
-		@Override
-		public ZoneId getZone() {
-			return ZoneOffset.UTC;
-		}
-
-		@Override
-		public Clock withZone(ZoneId zone) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public Instant instant() {
-			return this.now;
-		}
-
 	}
 
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.distcore.id.ClockMovedBackwardsException;
 import io.distcore.id.IdGenerationException;
+import io.distcore.test.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -20,6 +19,7 @@ import io.distcore.lock.LockLostException;
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.NamedLock;
 import io.distcore.test.TestServices;
+import io.distcore.test.ZooKeeperSessions;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -27,8 +27,6 @@ import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
-import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,7 +74,7 @@ class ZooKeeperLockBackendTests extends AbstractLockBackendContractTests {
 		assertThat(holder.tryLock(Duration.ZERO)).isTrue();
 		long token = holder.fencingToken();
 
-		expireSession(holderClient);
+		ZooKeeperSessions.expire(holderClient);
 		awaitTrue(() -> this.events.lost.stream().anyMatch((lost) -> lost.startsWith(name)));
 		assertThat(holder.isHeldByCurrentOwner()).isFalse();
 		assertThatExceptionOfType(LockLostException.class).isThrownBy(holder::unlock);
@@ -244,26 +242,6 @@ class ZooKeeperLockBackendTests extends AbstractLockBackendContractTests {
 		}
 	}
 
-	/**
-	 * Ends the session on the server, as an expiry does: a second handle attaches to the session and closes it,
-	 * which deletes its ephemeral nodes and makes the first handle see Expired on its next contact.
-	 */
-	private static void expireSession(CuratorFramework client) throws Exception {
-		ZooKeeper zookeeper = client.getZookeeperClient().getZooKeeper();
-		CountDownLatch connected = new CountDownLatch(1);
-		ZooKeeper intruder = new ZooKeeper(client.getZookeeperClient().getCurrentConnectionString(), 10_000,
-				(event) -> {
-					if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
-						connected.countDown();
-					}
-				}, zookeeper.getSessionId(), zookeeper.getSessionPasswd());
-		try {
-			assertThat(connected.await(HANG.toSeconds(), TimeUnit.SECONDS)).isTrue();
-		}
-		finally {
-			intruder.close();
-		}
-	}
 
 	private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
 		long deadline = System.nanoTime() + HANG.toNanos();

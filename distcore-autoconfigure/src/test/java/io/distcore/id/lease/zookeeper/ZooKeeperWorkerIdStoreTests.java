@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.distcore.id.lease.AbstractWorkerIdStoreTests;
@@ -13,12 +12,11 @@ import io.distcore.id.lease.LeasedWorkerId;
 import io.distcore.id.lease.WorkerIdStore;
 import io.distcore.id.snowflake.SnowflakeLayout;
 import io.distcore.test.TestServices;
+import io.distcore.test.ZooKeeperSessions;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,7 +49,7 @@ class ZooKeeperWorkerIdStoreTests extends AbstractWorkerIdStoreTests {
 	@Override
 	protected void crash(WorkerIdStore store) throws Exception {
 		CuratorFramework own = this.ownClients.remove(store);
-		expireSession(own);
+		ZooKeeperSessions.expire(own);
 		own.close();
 	}
 
@@ -93,7 +91,7 @@ class ZooKeeperWorkerIdStoreTests extends AbstractWorkerIdStoreTests {
 					+ UUID.randomUUID(), SnowflakeLayout.DEFAULT, TTL, HEARTBEAT);
 			try {
 				int slot = lease.slot();
-				expireSession(own);
+				ZooKeeperSessions.expire(own);
 				awaitTrue(() -> !lease.isValid());
 				awaitTrue(lease::isValid);
 				assertThat(lease.slot()).isEqualTo(slot);
@@ -133,22 +131,5 @@ class ZooKeeperWorkerIdStoreTests extends AbstractWorkerIdStoreTests {
 		return client;
 	}
 
-	/** Ends the session on the server, as an expiry does: a second handle attaches to it and closes it. */
-	private static void expireSession(CuratorFramework client) throws Exception {
-		ZooKeeper zookeeper = client.getZookeeperClient().getZooKeeper();
-		CountDownLatch connected = new CountDownLatch(1);
-		ZooKeeper intruder = new ZooKeeper(client.getZookeeperClient().getCurrentConnectionString(), 10_000,
-				(event) -> {
-					if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
-						connected.countDown();
-					}
-				}, zookeeper.getSessionId(), zookeeper.getSessionPasswd());
-		try {
-			assertThat(connected.await(Duration.ofSeconds(20).toSeconds(), TimeUnit.SECONDS)).isTrue();
-		}
-		finally {
-			intruder.close();
-		}
-	}
 
 }

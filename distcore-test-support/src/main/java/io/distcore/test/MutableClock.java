@@ -1,6 +1,7 @@
-package io.distcore.id.snowflake;
+package io.distcore.test;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A wall clock a test moves by hand; with {@code autoAdvance} it also moves one millisecond every few reads,
  * so code that waits for the clock makes progress.
  */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
 
 	private final AtomicLong millis;
 
@@ -18,17 +19,38 @@ final class MutableClock extends Clock {
 
 	private final int readsPerMillisecond;
 
-	MutableClock(Instant start, int readsPerMillisecond) {
+	/**
+	 * Creates a clock.
+	 * @param start the first time it shows
+	 * @param readsPerMillisecond after how many reads it moves on by itself by one millisecond; 0 never
+	 */
+	public MutableClock(Instant start, int readsPerMillisecond) {
 		this.millis = new AtomicLong(start.toEpochMilli());
 		this.readsPerMillisecond = readsPerMillisecond;
 	}
 
-	void set(long epochMillis) {
-		this.millis.set(epochMillis);
+	/**
+	 * A clock that only moves when told to.
+	 * @param start the first time it shows
+	 */
+	public MutableClock(Instant start) {
+		this(start, 0);
 	}
 
-	void add(long deltaMillis) {
+	/**
+	 * Moves the clock, backwards for a negative delta.
+	 * @param deltaMillis milliseconds to add
+	 */
+	public void add(long deltaMillis) {
 		this.millis.addAndGet(deltaMillis);
+	}
+
+	/**
+	 * Moves the clock forward.
+	 * @param duration how far
+	 */
+	public void advance(Duration duration) {
+		add(duration.toMillis());
 	}
 
 	@Override
