@@ -134,6 +134,13 @@ scenario() {
     printf '  port %-5s %s\n' "$port" "$stock"
     [ "$available" = 0 ] && [ "$sold" = 10 ] || fail "expected available=0 sold=10 on port $port, got $stock"
   done
+  local health
+  for port in $ORDER_PORT $INVENTORY_PORTS; do
+    health=$(curl -s "http://127.0.0.1:$port/actuator/health")
+    # The overall status is the body's last field.
+    [[ "$health" == *'"status":"UP"}' ]] || fail "/actuator/health on port $port is not UP: $health"
+  done
+  echo "Health: UP on ports $ORDER_PORT $INVENTORY_PORTS"
   echo
   echo "Result: $confirmed confirmed, $cancelled cancelled (expected 5 and 1)"
   [ "$confirmed" = 5 ] && [ "$cancelled" = 1 ] || fail "unexpected outcome"
