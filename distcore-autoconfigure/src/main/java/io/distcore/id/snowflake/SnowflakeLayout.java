@@ -4,9 +4,10 @@ import java.time.Instant;
 
 /**
  * How a snowflake id's 63 usable bits are split: timestamp (milliseconds since the epoch), datacenter,
- * worker and sequence, from the high bits down. The sign bit stays 0.
+ * worker and sequence, from the high bits down. The sign bit stays 0, and so do the spare bits above the
+ * timestamp of a layout whose parts add up to fewer than 63 bits.
  *
- * @param epoch time of timestamp 0; must be in the past
+ * @param epoch time of timestamp 0; must not be in the future, or the first ids would need negative timestamps
  * @param timestampBits bits of the timestamp; they decide when ids run out
  * @param datacenterBits bits of the datacenter id
  * @param workerBits bits of the worker id within a datacenter
@@ -21,11 +22,15 @@ public record SnowflakeLayout(Instant epoch, int timestampBits, int datacenterBi
 	public static final SnowflakeLayout DEFAULT = new SnowflakeLayout(DEFAULT_EPOCH, 41, 5, 5, 12);
 
 	/**
-	 * The layout of the project's notes: a 40-bit millisecond timestamp (34.8 years) and a 12-bit sequence. The
-	 * notes count 1 + 40 + 10 + 12 bits, which leaves one of the 64 unused; here it goes to the datacenter
-	 * (6 bits), so 2,048 workers fit.
+	 * The layout of the project's seed note, field for field: 1 unused bit, a 40-bit millisecond timestamp
+	 * (34.8 years), 5 datacenter bits, 5 machine bits and a 12-bit sequence. That is 63 of the 64 bits; the one
+	 * left over is the spare bit above the timestamp, always 0, so that a decoder written from the note reads
+	 * every part where the note puts it.
 	 */
-	public static final SnowflakeLayout SEED = new SnowflakeLayout(DEFAULT_EPOCH, 40, 6, 5, 12);
+	public static final SnowflakeLayout SEED = new SnowflakeLayout(DEFAULT_EPOCH, 40, 5, 5, 12);
+
+	/** Two spare bits would be a layout nobody meant (a mistyped bit count); the seed note leaves one. */
+	private static final int MIN_TOTAL_BITS = 62;
 
 	/**
 	 * Validates the layout.
@@ -35,14 +40,19 @@ public record SnowflakeLayout(Instant epoch, int timestampBits, int datacenterBi
 		if (epoch == null) {
 			throw new IllegalArgumentException("epoch must be set");
 		}
+		if (epoch.isAfter(Instant.now())) {
+			throw new IllegalArgumentException("epoch " + epoch + " is in the future: ids issued before it would "
+					+ "carry negative timestamps; use a past epoch such as " + DEFAULT_EPOCH);
+		}
 		if (timestampBits < 1 || datacenterBits < 0 || workerBits < 0 || sequenceBits < 1) {
 			throw new IllegalArgumentException("timestamp and sequence need at least 1 bit, datacenter and worker at least 0; got "
 					+ describe(timestampBits, datacenterBits, workerBits, sequenceBits));
 		}
 		int total = timestampBits + datacenterBits + workerBits + sequenceBits;
-		if (total != 63) {
-			throw new IllegalArgumentException("bits must add up to 63 (the sign bit stays 0), but "
-					+ describe(timestampBits, datacenterBits, workerBits, sequenceBits) + " add up to " + total);
+		if (total < MIN_TOTAL_BITS || total > 63) {
+			throw new IllegalArgumentException("bits must add up to 63 (the sign bit stays 0), or 62 with one spare "
+					+ "high bit, but " + describe(timestampBits, datacenterBits, workerBits, sequenceBits)
+					+ " add up to " + total);
 		}
 	}
 

@@ -4,6 +4,7 @@ import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.id.IdGenerationException;
 import io.distcore.id.IdGenerator;
 import io.distcore.id.snowflake.SnowflakeIdGenerator;
+import io.distcore.id.snowflake.SnowflakeLayout;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -42,10 +43,15 @@ class IdAutoConfigurationTests {
 	}
 
 	@Test
-	void theSeedPresetHasAFortyBitTimestamp() {
+	void theSeedPresetIsTheNotesLayoutWithFiveDatacenterBits() {
+		this.contextRunner.withPropertyValues("distcore.id.snowflake.preset=seed", "distcore.id.snowflake.worker-id=31",
+				"distcore.id.snowflake.datacenter-id=31")
+			.run((context) -> assertThat(context.getBean(SnowflakeIdGenerator.class).layout())
+				.isEqualTo(new SnowflakeLayout(SnowflakeLayout.DEFAULT_EPOCH, 40, 5, 5, 12)));
 		this.contextRunner.withPropertyValues("distcore.id.snowflake.preset=seed", "distcore.id.snowflake.worker-id=1",
-				"distcore.id.snowflake.datacenter-id=40")
-			.run((context) -> assertThat(context.getBean(SnowflakeIdGenerator.class).layout().timestampBits()).isEqualTo(40));
+				"distcore.id.snowflake.datacenter-id=32")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.id.snowflake.datacenter-id must be between 0 and 31"));
 	}
 
 	@Test
