@@ -32,11 +32,7 @@ class SnowflakeIdConfiguration {
 		IdProperties.Snowflake snowflake = properties.getSnowflake();
 		SnowflakeLayout layout = layout(snowflake);
 		Clock wallClock = clock.getIfAvailable(Clock::systemUTC);
-		Instant now = wallClock.instant();
-		if (!layout.epoch().isBefore(now)) {
-			throw new IllegalStateException("distcore.id.snowflake.epoch must be in the past, was " + layout.epoch());
-		}
-		if (!layout.runsOutAt().isAfter(now)) {
+		if (!layout.runsOutAt().isAfter(wallClock.instant())) {
 			throw new IllegalStateException("The snowflake layout (distcore.id.snowflake.timestamp-bits="
 					+ layout.timestampBits() + ", epoch " + layout.epoch() + ") ran out of ids at " + layout.runsOutAt());
 		}
@@ -45,24 +41,23 @@ class SnowflakeIdConfiguration {
 					+ snowflake.getMaxBackward());
 		}
 		WorkerIdLease workerId = lease.getIfAvailable(() -> WorkerIdLeases.none());
-		try {
-			SnowflakeIdGenerator generator = new SnowflakeIdGenerator(layout, workerId, wallClock,
-					snowflake.getMaxBackward(), snowflake.isRandomFirstSequence());
-			logger.info("Snowflake ids: " + layout.timestampBits() + "-bit ms timestamp from " + layout.epoch() + ", "
-					+ layout.datacenterBits() + "+" + layout.workerBits() + " worker bits, " + layout.sequenceBits()
-					+ "-bit sequence; worker " + workerId + "; ids run out on " + layout.runsOutAt());
-			return generator;
-		}
-		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException("distcore.id.snowflake.worker-id / datacenter-id: " + ex.getMessage(), ex);
-		}
+		SnowflakeIdGenerator generator = new SnowflakeIdGenerator(layout, workerId, wallClock,
+				snowflake.getMaxBackward(), snowflake.isRandomFirstSequence());
+		logger.info("Snowflake ids: " + layout.timestampBits() + "-bit ms timestamp from " + layout.epoch() + ", "
+				+ layout.datacenterBits() + "+" + layout.workerBits() + " worker bits, " + layout.sequenceBits()
+				+ "-bit sequence; worker " + workerId + "; ids run out on " + layout.runsOutAt());
+		return generator;
 	}
 
 	static SnowflakeLayout layout(IdProperties.Snowflake snowflake) {
 		SnowflakeLayout preset = (snowflake.getPreset() == IdProperties.Preset.SEED) ? SnowflakeLayout.SEED
 				: SnowflakeLayout.DEFAULT;
+		Instant epoch = (snowflake.getEpoch() != null) ? snowflake.getEpoch() : preset.epoch();
+		if (epoch.isAfter(Instant.now())) {
+			throw new IllegalStateException("distcore.id.snowflake.epoch must be in the past, was " + epoch);
+		}
 		try {
-			return new SnowflakeLayout((snowflake.getEpoch() != null) ? snowflake.getEpoch() : preset.epoch(),
+			return new SnowflakeLayout(epoch,
 					orDefault(snowflake.getTimestampBits(), preset.timestampBits()),
 					orDefault(snowflake.getDatacenterBits(), preset.datacenterBits()),
 					orDefault(snowflake.getWorkerBits(), preset.workerBits()),

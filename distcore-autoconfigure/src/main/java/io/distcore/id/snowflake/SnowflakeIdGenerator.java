@@ -15,7 +15,13 @@ import io.distcore.id.IdGenerator;
  * Never a duplicate: a full millisecond waits for the next one; a clock that steps back by at most
  * {@code maxBackward} is waited out, further raises {@link ClockMovedBackwardsException}; a leased identity
  * that is lost stops the generator; and a newly leased identity is not used before the clock is past the last
- * timestamp its previous holder recorded.
+ * timestamp its previous holder recorded. The lease is asked last, after every wait, right before an id is
+ * issued: a lease that ran out while the generator waited for the clock (or while its thread was paused) issues
+ * nothing.
+ * <p>
+ * The identity is {@link WorkerIdLease#acquire() acquired} on the first id, not here, so that a lease taken on
+ * first use is only taken by an application that asks for ids; an identity that does not fit the layout fails
+ * that first id.
  */
 public final class SnowflakeIdGenerator implements IdGenerator {
 
@@ -36,6 +42,11 @@ public final class SnowflakeIdGenerator implements IdGenerator {
 
 	private final long maxSequence;
 
+	private final int timestampShift;
+
+	/** Datacenter and worker bits of every id, or -1 until the identity is acquired. */
+	private long identityBits = -1;
+
 	private long lastTimestamp = -1;
 
 	private long sequence;
@@ -43,21 +54,13 @@ public final class SnowflakeIdGenerator implements IdGenerator {
 	/**
 	 * Creates a generator.
 	 * @param layout bit layout
-	 * @param lease worker identity; its ids must fit the layout
+	 * @param lease worker identity; its ids must fit the layout (checked on the first id, once it is acquired)
 	 * @param clock wall clock (a test may move it)
 	 * @param maxBackward largest backward clock step that is waited out instead of failing
 	 * @param randomFirstSequence whether each millisecond starts at a random sequence below 100
 	 */
 	public SnowflakeIdGenerator(SnowflakeLayout layout, WorkerIdLease lease, Clock clock, Duration maxBackward,
 			boolean randomFirstSequence) {
-		if (lease.datacenterId() < 0 || lease.datacenterId() > layout.maxDatacenterId()) {
-			throw new IllegalArgumentException("Datacenter id " + lease.datacenterId() + " does not fit "
-					+ layout.datacenterBits() + " bits (0.." + layout.maxDatacenterId() + ")");
-		}
-		if (lease.workerId() < 0 || lease.workerId() > layout.maxWorkerId()) {
-			throw new IllegalArgumentException("Worker id " + lease.workerId() + " does not fit " + layout.workerBits()
-					+ " bits (0.." + layout.maxWorkerId() + ")");
-		}
 		if (maxBackward.isNegative()) {
 			throw new IllegalArgumentException("Max backward step must not be negative, was " + maxBackward);
 		}
@@ -69,6 +72,7 @@ public final class SnowflakeIdGenerator implements IdGenerator {
 				? (int) Math.min(RANDOM_FIRST_SEQUENCE_BOUND, (layout.maxSequence() + 1) / 2) : 0;
 		this.epochMillis = layout.epoch().toEpochMilli();
 		this.maxSequence = layout.maxSequence();
+		this.timestampShift = layout.timestampShift();
 	}
 
 	@Override
@@ -78,21 +82,30 @@ public final class SnowflakeIdGenerator implements IdGenerator {
 
 	@Override
 	public synchronized long nextId() {
+		long identity = identity();
 		long timestamp = currentTimestamp();
-		if (timestamp == this.lastTimestamp) {
-			if (this.sequence < this.maxSequence) {
-				this.sequence++;
-				return compose(timestamp);
-			}
+		boolean newMillisecond = timestamp != this.lastTimestamp;
+		if (!newMillisecond && this.sequence >= this.maxSequence) {
 			timestamp = awaitAfter(this.lastTimestamp);
+			newMillisecond = true;
 		}
 		// Recorded before the first id of the millisecond: a release that did not see it must not see the id.
-		if (!this.lease.recordTimestamp(timestamp + this.epochMillis)) {
-			throw new IdGenerationException("The worker id lease (" + this.lease + ") was released: no more ids");
+		if (newMillisecond && !this.lease.recordTimestamp(timestamp + this.epochMillis)) {
+			throw new IdGenerationException("The worker id lease (" + this.lease + ") refused the timestamp: it was "
+					+ "released or is no longer held; no id issued");
 		}
-		this.sequence = (this.firstSequenceBound > 0) ? ThreadLocalRandom.current().nextInt(this.firstSequenceBound) : 0;
-		this.lastTimestamp = timestamp;
-		return compose(timestamp);
+		// Asked after every wait: the lease may have run out meanwhile, and its next holder may be issuing ids.
+		if (!this.lease.isValid()) {
+			throw new IdGenerationException("The worker id lease (" + this.lease + ") is not held: no ids until it is again");
+		}
+		if (newMillisecond) {
+			this.sequence = (this.firstSequenceBound > 0) ? ThreadLocalRandom.current().nextInt(this.firstSequenceBound) : 0;
+			this.lastTimestamp = timestamp;
+		}
+		else {
+			this.sequence++;
+		}
+		return (timestamp << this.timestampShift) | identity | this.sequence;
 	}
 
 	@Override
@@ -116,8 +129,22 @@ public final class SnowflakeIdGenerator implements IdGenerator {
 		return this.lease;
 	}
 
-	private long compose(long timestamp) {
-		return this.layout.compose(timestamp, this.lease.datacenterId(), this.lease.workerId(), this.sequence);
+	private long identity() {
+		if (this.identityBits < 0) {
+			this.lease.acquire();
+			long datacenterId = this.lease.datacenterId();
+			long workerId = this.lease.workerId();
+			if (datacenterId < 0 || datacenterId > this.layout.maxDatacenterId()) {
+				throw new IdGenerationException("Datacenter id " + datacenterId + " of " + this.lease + " does not fit "
+						+ this.layout.datacenterBits() + " bits (0.." + this.layout.maxDatacenterId() + ")");
+			}
+			if (workerId < 0 || workerId > this.layout.maxWorkerId()) {
+				throw new IdGenerationException("Worker id " + workerId + " of " + this.lease + " does not fit "
+						+ this.layout.workerBits() + " bits (0.." + this.layout.maxWorkerId() + ")");
+			}
+			this.identityBits = this.layout.compose(0, datacenterId, workerId, 0);
+		}
+		return this.identityBits;
 	}
 
 	/**
@@ -125,10 +152,11 @@ public final class SnowflakeIdGenerator implements IdGenerator {
 	 * generator's last one (equal continues its sequence).
 	 */
 	private long currentTimestamp() {
-		if (!this.lease.isValid()) {
-			throw new IdGenerationException("The worker id lease (" + this.lease + ") is not held: no ids until it is again");
-		}
 		long now = this.clock.millis() - this.epochMillis;
+		if (now < 0) {
+			throw new IdGenerationException("The clock (" + this.clock.instant() + ") is before the layout's epoch ("
+					+ this.layout.epoch() + "): ids would be negative");
+		}
 		long previousHolder = this.lease.notAfterPreviousHolder() - this.epochMillis;
 		if (now <= previousHolder) {
 			now = catchUp(now, previousHolder + 1);

@@ -2,24 +2,35 @@ package io.distcore.id.snowflake;
 
 /**
  * The worker identity a {@link SnowflakeIdGenerator} issues ids under: fixed by configuration, or leased from
- * a backend and renewed by a heartbeat. Methods are called on every id, so they must be cheap (no I/O).
+ * a backend and renewed by a heartbeat. Apart from {@link #acquire()} on its first call, methods are called on
+ * every id, so they must be cheap (no I/O).
  */
 public interface WorkerIdLease {
 
 	/**
-	 * Datacenter part of the identity.
+	 * Takes the identity if it is not taken yet, such as a lease claimed on first use. The generator calls it
+	 * before its first id and reads {@link #datacenterId()} and {@link #workerId()} only once it returned; a call
+	 * after a successful one returns at once. The default does nothing: the identity exists from the start.
+	 * @throws io.distcore.id.IdGenerationException if the identity cannot be taken now; the next call tries again
+	 */
+	default void acquire() {
+	}
+
+	/**
+	 * Datacenter part of the identity, known once {@link #acquire()} returned; it never changes afterwards.
 	 * @return the datacenter id
 	 */
 	long datacenterId();
 
 	/**
-	 * Worker part of the identity.
+	 * Worker part of the identity, known once {@link #acquire()} returned; it never changes afterwards.
 	 * @return the worker id
 	 */
 	long workerId();
 
 	/**
-	 * Whether ids may be issued under this identity now; false once a lease is lost or expired.
+	 * Whether ids may be issued under this identity now; false before it is acquired and once a lease is lost
+	 * or expired. The generator asks last, after any wait for the clock, right before it issues an id.
 	 * @return whether the identity is held
 	 */
 	boolean isValid();
@@ -36,8 +47,8 @@ public interface WorkerIdLease {
 	 * it. Called once per millisecond at most; implementations keep it in memory and persist it with their
 	 * heartbeat and at release.
 	 * @param epochMillis the timestamp
-	 * @return {@code false} once the identity was released: the id must not be issued, since the timestamp was
-	 * not handed on to the next holder
+	 * @return {@code false} once the identity was released or is no longer {@link #isValid() valid}: the id must
+	 * not be issued, since the timestamp may not be handed on to the next holder
 	 */
 	default boolean recordTimestamp(long epochMillis) {
 		return true;

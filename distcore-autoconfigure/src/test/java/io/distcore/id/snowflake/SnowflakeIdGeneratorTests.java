@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class SnowflakeIdGeneratorTests {
 
@@ -127,14 +127,68 @@ class SnowflakeIdGeneratorTests {
 	}
 
 	@Test
-	void workerIdsMustFitTheLayout() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new SnowflakeIdGenerator(LAYOUT, WorkerIdLease.fixed(32, 0), Clock.systemUTC(),
-					Duration.ZERO, false))
+	void aLeaseThatExpiresWhileABackwardStepIsWaitedOutIssuesNoId() throws Exception {
+		MutableClock clock = new MutableClock(NOW, 0);
+		AtomicBoolean valid = new AtomicBoolean(true);
+		SnowflakeIdGenerator generator = new SnowflakeIdGenerator(LAYOUT, lease(0, valid), clock, Duration.ofMillis(5),
+				false);
+		generator.nextId();
+		clock.add(-4);
+		assertNoIdWhenTheLeaseExpiresDuringTheWait(generator, valid, () -> clock.add(4));
+	}
+
+	@Test
+	void aLeaseThatExpiresWhileAFullMillisecondIsWaitedOutIssuesNoId() throws Exception {
+		MutableClock clock = new MutableClock(NOW, 0);
+		AtomicBoolean valid = new AtomicBoolean(true);
+		SnowflakeIdGenerator generator = new SnowflakeIdGenerator(LAYOUT, lease(0, valid), clock, Duration.ofMillis(5),
+				false);
+		generator.nextIds("full", 4096);
+		assertNoIdWhenTheLeaseExpiresDuringTheWait(generator, valid, () -> clock.add(1));
+	}
+
+	/** Starts a call that waits for the clock, ends the lease, lets the clock move on: the call must fail. */
+	private static void assertNoIdWhenTheLeaseExpiresDuringTheWait(SnowflakeIdGenerator generator, AtomicBoolean valid,
+			Runnable moveClock) throws InterruptedException {
+		CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(generator::nextId);
+		Thread.sleep(50);
+		assertThat(waiting).isNotDone();
+		valid.set(false);
+		moveClock.run();
+		assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+			.withCauseInstanceOf(IdGenerationException.class)
+			.withMessageContaining("not held");
+	}
+
+	@Test
+	void aLeaseThatRefusesTheTimestampIssuesNoId() {
+		AtomicBoolean valid = new AtomicBoolean(true);
+		AtomicBoolean records = new AtomicBoolean(true);
+		SnowflakeIdGenerator generator = new SnowflakeIdGenerator(LAYOUT, lease(0, valid, records),
+				new MutableClock(NOW, 1), Duration.ofMillis(5), false);
+		generator.nextId();
+		records.set(false);
+		assertThatExceptionOfType(IdGenerationException.class).isThrownBy(() -> generator.nextIds("t", 10_000));
+	}
+
+	@Test
+	void aClockBeforeTheEpochIssuesNoNegativeId() {
+		MutableClock clock = new MutableClock(LAYOUT.epoch().minusMillis(3), 1);
+		SnowflakeIdGenerator generator = new SnowflakeIdGenerator(LAYOUT, WorkerIdLease.fixed(0, 1), clock,
+				Duration.ofMillis(5), false);
+		assertThatExceptionOfType(IdGenerationException.class).isThrownBy(generator::nextId)
+			.withMessageContaining("epoch");
+	}
+
+	@Test
+	void workerIdsThatDoNotFitTheLayoutFailTheFirstId() {
+		SnowflakeIdGenerator datacenter = new SnowflakeIdGenerator(LAYOUT, WorkerIdLease.fixed(32, 0),
+				Clock.systemUTC(), Duration.ZERO, false);
+		assertThatExceptionOfType(IdGenerationException.class).isThrownBy(datacenter::nextId)
 			.withMessageContaining("Datacenter id 32");
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new SnowflakeIdGenerator(LAYOUT, WorkerIdLease.fixed(0, -1), Clock.systemUTC(),
-					Duration.ZERO, false))
+		SnowflakeIdGenerator worker = new SnowflakeIdGenerator(LAYOUT, WorkerIdLease.fixed(0, -1), Clock.systemUTC(),
+				Duration.ZERO, false);
+		assertThatExceptionOfType(IdGenerationException.class).isThrownBy(worker::nextId)
 			.withMessageContaining("Worker id -1");
 	}
 
@@ -156,6 +210,10 @@ class SnowflakeIdGeneratorTests {
 	}
 
 	private static WorkerIdLease lease(long previousHolderLast, AtomicBoolean valid) {
+		return lease(previousHolderLast, valid, new AtomicBoolean(true));
+	}
+
+	private static WorkerIdLease lease(long previousHolderLast, AtomicBoolean valid, AtomicBoolean records) {
 		return new WorkerIdLease() {
 
 			@Override
@@ -176,6 +234,11 @@ class SnowflakeIdGeneratorTests {
 			@Override
 			public long notAfterPreviousHolder() {
 				return previousHolderLast;
+			}
+
+			@Override
+			public boolean recordTimestamp(long epochMillis) {
+				return records.get();
 			}
 
 		};
