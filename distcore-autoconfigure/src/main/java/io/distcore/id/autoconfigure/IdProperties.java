@@ -82,13 +82,14 @@ public class IdProperties {
 	public static class Snowflake {
 
 		/**
-		 * Bit layout preset: default (41-bit ms timestamp, 5 + 5 worker bits, 12-bit sequence) or seed (40-bit
-		 * timestamp, 6 + 5 worker bits, 12-bit sequence). Individual bit counts below override it.
+		 * Bit layout preset: default (41-bit ms timestamp, 5 + 5 worker bits, 12-bit sequence) or seed (the seed
+		 * note's layout: 40-bit timestamp, 5 + 5 worker bits, 12-bit sequence, and one spare high bit that stays
+		 * 0). Individual bit counts below override it.
 		 */
 		private Preset preset = Preset.DEFAULT;
 
 		/**
-		 * Bits of the millisecond timestamp; with the others they must add up to 63.
+		 * Bits of the millisecond timestamp; with the others they must add up to 63, or 62 with one spare high bit.
 		 */
 		private Integer timestampBits;
 
@@ -113,8 +114,8 @@ public class IdProperties {
 		private Instant epoch = SnowflakeLayout.DEFAULT_EPOCH;
 
 		/**
-		 * Fixed worker id; when set (with datacenter-id) no lease is taken. Unset, a worker id is leased from
-		 * the first backend available: Redis, ZooKeeper, then the database.
+		 * Fixed worker id; when set (with datacenter-id) no lease is taken. Unset, a worker id is leased on the
+		 * first id from the first backend available: Redis, ZooKeeper, then the database.
 		 */
 		private Long workerId;
 
@@ -230,7 +231,7 @@ public class IdProperties {
 		/** 1 + 41 ms + 5 datacenter + 5 worker + 12 sequence. */
 		DEFAULT,
 
-		/** 1 + 40 ms + 6 datacenter + 5 worker + 12 sequence (the notes' 40-bit timestamp). */
+		/** The seed note's layout: 1 unused + 1 spare (0) + 40 ms + 5 datacenter + 5 machine + 12 sequence. */
 		SEED
 
 	}
@@ -247,7 +248,8 @@ public class IdProperties {
 
 		/**
 		 * How long a leased worker id stays reserved without a heartbeat; another process may take it over
-		 * after that.
+		 * after that. Ids stop 10% earlier; with ZooKeeper, whose server deletes the lease with the session,
+		 * the negotiated session timeout counts instead when it is shorter.
 		 */
 		private Duration ttl = Duration.ofSeconds(30);
 

@@ -5,7 +5,6 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import io.distcore.id.lease.LeasedWorkerId;
-import io.distcore.id.lease.WorkerIdLeaseException;
 import io.distcore.id.lease.WorkerIdStore;
 import io.distcore.id.lease.jdbc.JdbcWorkerIdStore;
 import io.distcore.id.lease.redis.RedisWorkerIdStore;
@@ -38,7 +37,10 @@ import org.springframework.util.StringUtils;
 /**
  * The worker identity of the snowflake generator: fixed when {@code distcore.id.snowflake.worker-id} (or
  * {@code datacenter-id}) is set, otherwise leased from the backend {@link WorkerIdStoreSelector} chooses and
- * released at shutdown. With neither, no bean: the generator falls back to {@link WorkerIdLeases#none()}.
+ * released at shutdown. The lease is {@link LeasedWorkerId#lazy lazy}: an application that never asks for an
+ * id claims no slot, starts no heartbeat and needs no lease table; a store that cannot be reached, or a missing
+ * table, fails the first id instead of the startup. With neither, no bean: the generator falls back to
+ * {@link WorkerIdLeases#none()}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "distcore.id.generator", havingValue = "snowflake", matchIfMissing = true)
@@ -94,22 +96,9 @@ class WorkerIdLeaseConfiguration {
 			default -> JdbcStores.create(beanFactory, lease, properties.getJdbc().getInitializeSchema());
 		};
 		String owner = instanceId.getIfAvailable(InstanceId::generate).value();
-		LeasedWorkerId leased;
-		try {
-			leased = LeasedWorkerId.lease(store, owner, layout, ttl, heartbeat);
-		}
-		catch (WorkerIdLeaseException ex) {
-			store.close();
-			if ("jdbc".equals(backend)) {
-				throw new IllegalStateException(ex.getMessage() + " (does table '" + lease.getTableName()
-						+ "' exist? Set distcore.id.jdbc.initialize-schema=always, or create it from "
-						+ "io/distcore/id/lease/jdbc/schema-*.sql)", ex);
-			}
-			throw ex;
-		}
-		logger.info("Snowflake worker id leased from " + backend + ": datacenter " + leased.datacenterId()
-				+ " worker " + leased.workerId() + " (slot " + leased.slot() + " of " + layout.workerCount()
-				+ ", owner " + owner + ", ttl " + ttl + ", heartbeat " + heartbeat + ")");
+		LeasedWorkerId leased = LeasedWorkerId.lazy(store, owner, layout, ttl, heartbeat);
+		logger.info("Snowflake worker id: leased from " + backend + " on the first id (owner " + owner + ", "
+				+ layout.workerCount() + " slots, ttl " + ttl + ", heartbeat " + heartbeat + ")");
 		return leased;
 	}
 

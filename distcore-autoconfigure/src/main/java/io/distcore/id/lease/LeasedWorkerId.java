@@ -20,21 +20,29 @@ import org.springframework.util.Assert;
  * <p>
  * Guarantees:
  * <ul>
+ * <li>{@link #lease} claims a slot at once; {@link #lazy} claims none, starts no thread and touches no store
+ * until {@link #acquire()} (the generator's first id). A claim that fails leaves the lease unclaimed and
+ * {@link WorkerIdLeaseException} goes to the caller; the next {@code acquire()} tries again.</li>
  * <li>Slot {@code s} of the layout's {@code workerCount()} slots is datacenter {@code s >> workerBits}, worker
  * {@code s & maxWorkerId}.</li>
  * <li>{@link #isValid()} is judged in memory with the monotonic clock: it holds until the start of the last
- * successful renewal plus {@code ttl} minus a safety margin of a tenth of the ttl, so it turns false before
- * the store can let another process claim the slot, even when the heartbeat cannot reach the store at all.
- * A renewal that finds the slot gone, or a loss the store reports (ZooKeeper: connection suspended or lost),
- * turns it false at once.</li>
+ * successful claim or renewal plus the store's {@link WorkerIdStore#guaranteedHold guaranteed hold} (the ttl,
+ * or for ZooKeeper the negotiated session timeout if shorter) minus a safety margin of a tenth of it. The start
+ * of a call that succeeded is no later than the backend's last contact with this process, so validity ends
+ * before the backend can let another process claim the slot, even when the heartbeat cannot reach the store
+ * at all or the process was paused. A renewal that finds the slot gone, or a loss the store reports
+ * (ZooKeeper: connection suspended or lost), turns it false at once. A store that holds slots for less than
+ * three heartbeats is refused at the claim: the lease could not be kept.</li>
+ * <li>{@link #recordTimestamp} refuses once the lease is invalid or closed, so no id is issued on a timestamp
+ * that might not be handed on to the next holder.</li>
  * <li>A lost lease is only ever taken back on the SAME slot, by the heartbeat, once that slot is free again;
- * the identity of this object never changes, so a generator never mixes two worker ids. While another process
- * holds the slot the lease stays invalid and its generator issues no ids; restart the process to get another
- * slot.</li>
+ * the identity of this object never changes once claimed, so a generator never mixes two worker ids. While
+ * another process holds the slot the lease stays invalid and its generator issues no ids; restart the process
+ * to get another slot.</li>
  * <li>{@link #notAfterPreviousHolder()} is the newest timestamp stored for the slot by its earlier holders when it
  * was claimed (or claimed back). The stored value is up to one heartbeat older than a crashed holder's last id;
- * that holder stopped issuing ids before the ttl ran out, so this leaves a whole ttl of clock disagreement
- * between hosts before an id could repeat.</li>
+ * that holder stopped issuing ids a tenth of its hold before the store let the slot go, so this leaves that
+ * much clock disagreement between hosts before an id could repeat.</li>
  * </ul>
  */
 public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
@@ -45,27 +53,31 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 
 	private final String owner;
 
-	private final int slot;
-
-	private final long datacenterId;
-
-	private final long workerId;
+	private final SnowflakeLayout layout;
 
 	private final Duration ttl;
 
-	private final long validityNanos;
+	private final Duration heartbeatInterval;
 
 	private final ScheduledThreadPoolExecutor heartbeat;
 
 	private final AtomicLong lastTimestamp = new AtomicLong();
 
+	/** Held while claiming the first slot and while closing, which do I/O; never taken on the path of an id. */
+	private final Object claimMonitor = new Object();
+
 	private final Object stateMonitor = new Object();
+
+	/** Null until the first claim; never changes afterwards. */
+	private volatile Identity identity;
 
 	private volatile long previousHolder;
 
 	private volatile boolean held;
 
 	private volatile long validUntilNanos;
+
+	private volatile long validityNanos;
 
 	/** Bumped by every loss, so that a renewal in flight when the loss happened cannot revive the lease. */
 	private long lossCount;
@@ -74,20 +86,15 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 
 	private volatile boolean closed;
 
-	private LeasedWorkerId(WorkerIdStore store, String owner, SnowflakeLayout layout, WorkerIdStore.Claim claim,
-			long claimStartNanos, Duration ttl, Duration heartbeat) {
+	private LeasedWorkerId(WorkerIdStore store, String owner, SnowflakeLayout layout, Duration ttl,
+			Duration heartbeat) {
 		this.store = store;
 		this.owner = owner;
-		this.slot = claim.slot();
-		this.datacenterId = claim.slot() >> layout.workerBits();
-		this.workerId = claim.slot() & layout.maxWorkerId();
+		this.layout = layout;
 		this.ttl = ttl;
-		this.validityNanos = ttl.toNanos() - ttl.toNanos() / 10;
-		this.previousHolder = claim.previousTimestamp();
-		this.held = true;
-		this.validUntilNanos = claimStartNanos + this.validityNanos;
+		this.heartbeatInterval = heartbeat;
 		this.heartbeat = new ScheduledThreadPoolExecutor(1, (task) -> {
-			Thread thread = new Thread(task, "distcore-worker-id-" + claim.slot());
+			Thread thread = new Thread(task, "distcore-worker-id-" + this.identity.slot());
 			thread.setDaemon(true);
 			return thread;
 		});
@@ -96,15 +103,39 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 
 	/**
 	 * Claims a free worker id and starts the heartbeat that keeps it.
-	 * @param store where to lease; owned by the lease from now on and closed with it
+	 * @param store where to lease; owned by the lease from now on and closed with it (also when this fails)
 	 * @param owner unique identity of this process
 	 * @param layout the generator's layout: slots are {@code 0 .. workerCount()-1}
 	 * @param ttl how long the id stays reserved without a heartbeat
 	 * @param heartbeat renewal interval, positive and at most a third of {@code ttl}
 	 * @return the lease, valid
-	 * @throws WorkerIdLeaseException if the store cannot be reached or every id is held
+	 * @throws WorkerIdLeaseException if the store cannot be reached, every id is held, or the store holds a slot
+	 * for less than three heartbeats
 	 */
 	public static LeasedWorkerId lease(WorkerIdStore store, String owner, SnowflakeLayout layout, Duration ttl,
+			Duration heartbeat) {
+		LeasedWorkerId lease = lazy(store, owner, layout, ttl, heartbeat);
+		try {
+			lease.acquire();
+		}
+		catch (RuntimeException ex) {
+			lease.close();
+			throw ex;
+		}
+		return lease;
+	}
+
+	/**
+	 * A lease that claims its worker id on the first {@link #acquire()}, so that an application that never asks
+	 * for an id holds no slot, runs no heartbeat and needs no reachable store.
+	 * @param store where to lease; owned by the lease from now on and closed with it
+	 * @param owner unique identity of this process
+	 * @param layout the generator's layout: slots are {@code 0 .. workerCount()-1}
+	 * @param ttl how long the id stays reserved without a heartbeat
+	 * @param heartbeat renewal interval, positive and at most a third of {@code ttl}
+	 * @return the lease, not yet valid
+	 */
+	public static LeasedWorkerId lazy(WorkerIdStore store, String owner, SnowflakeLayout layout, Duration ttl,
 			Duration heartbeat) {
 		Assert.notNull(store, "Store must not be null");
 		Assert.hasText(owner, "Owner must not be empty");
@@ -113,30 +144,72 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 		Assert.isTrue(ttl != null && ttl.toMillis() > 0, () -> "Ttl must be positive, was " + ttl);
 		Assert.isTrue(heartbeat != null && heartbeat.toMillis() > 0 && heartbeat.multipliedBy(3).compareTo(ttl) <= 0,
 				() -> "Heartbeat must be positive and at most a third of the ttl (" + ttl + "), was " + heartbeat);
-		long start = System.nanoTime();
-		WorkerIdStore.Claim claim = store.claim(owner, (int) layout.workerCount(), ttl)
-			.orElseThrow(() -> new WorkerIdLeaseException("All " + layout.workerCount() + " worker ids in "
-					+ store.name() + " are leased by live processes"));
-		LeasedWorkerId lease = new LeasedWorkerId(store, owner, layout, claim, start, ttl, heartbeat);
+		LeasedWorkerId lease = new LeasedWorkerId(store, owner, layout, ttl, heartbeat);
 		store.onLoss(lease::lost);
-		if (!lease.isValid()) {
+		return lease;
+	}
+
+	/**
+	 * Claims a free worker id and starts the heartbeat, unless that happened already.
+	 * @throws WorkerIdLeaseException if the store cannot be reached, every id is held, the store holds a slot for
+	 * less than three heartbeats, or the lease is closed
+	 */
+	@Override
+	public void acquire() {
+		if (this.identity != null) {
+			return;
+		}
+		synchronized (this.claimMonitor) {
+			if (this.identity != null) {
+				return;
+			}
+			if (this.closed) {
+				throw new WorkerIdLeaseException("The worker id lease of " + this.owner + " in " + this.store.name()
+						+ " is closed");
+			}
+			claim();
+		}
+	}
+
+	private void claim() {
+		long losses = lossCount();
+		long start = System.nanoTime();
+		WorkerIdStore.Claim claim = this.store.claim(this.owner, (int) this.layout.workerCount(), this.ttl)
+			.orElseThrow(() -> new WorkerIdLeaseException("All " + this.layout.workerCount() + " worker ids in "
+					+ this.store.name() + " are leased by live processes"));
+		Duration hold = this.store.guaranteedHold(this.ttl);
+		if (hold.compareTo(this.heartbeatInterval.multipliedBy(3)) < 0) {
+			release(claim.slot());
+			throw new WorkerIdLeaseException("The " + this.store.name() + " store keeps a worker id only " + hold
+					+ " without a renewal (for ZooKeeper the session timeout the server negotiated), less than three "
+					+ "heartbeats of " + this.heartbeatInterval + ", so the lease could not be kept: set "
+					+ "distcore.id.snowflake.lease.heartbeat to at most a third of it, or lengthen the hold "
+					+ "(distcore.zookeeper.session-timeout, within the server's maxSessionTimeout)");
+		}
+		this.identity = new Identity(claim.slot(), claim.slot() >> this.layout.workerBits(),
+				claim.slot() & this.layout.maxWorkerId());
+		this.previousHolder = claim.previousTimestamp();
+		extend(start, losses, hold);
+		if (!isValid()) {
 			// The claim took longer than the validity (a cold connection, a first claim that creates the slots):
 			// one renewal right away measures from now instead.
-			lease.beat();
+			beat();
 		}
-		long interval = heartbeat.toMillis();
-		lease.heartbeat.scheduleWithFixedDelay(lease::beat, interval, interval, TimeUnit.MILLISECONDS);
-		return lease;
+		long interval = this.heartbeatInterval.toMillis();
+		this.heartbeat.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
+		logger.info("Worker id leased: " + this + ", slot " + claim.slot() + " of " + this.layout.workerCount()
+				+ ", valid " + Duration.ofNanos(this.validityNanos) + " after each renewal (ttl " + this.ttl
+				+ ", guaranteed hold " + hold + ", heartbeat " + this.heartbeatInterval + ")");
 	}
 
 	@Override
 	public long datacenterId() {
-		return this.datacenterId;
+		return claimed().datacenterId();
 	}
 
 	@Override
 	public long workerId() {
-		return this.workerId;
+		return claimed().workerId();
 	}
 
 	@Override
@@ -150,13 +223,13 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 	}
 
 	/**
-	 * Refused once {@link #close()} began: the timestamp close() hands on to the next holder must cover every
-	 * id issued under this slot.
+	 * Refused once the lease is no longer valid or {@link #close()} began: the timestamp the next holder starts
+	 * after must cover every id issued under this slot.
 	 */
 	@Override
 	public boolean recordTimestamp(long epochMillis) {
 		synchronized (this.stateMonitor) {
-			if (this.closed) {
+			if (this.closed || !isValid()) {
 				return false;
 			}
 			this.lastTimestamp.accumulateAndGet(epochMillis, Math::max);
@@ -167,9 +240,10 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 	/**
 	 * The slot this lease holds in its store: {@code datacenterId << workerBits | workerId}.
 	 * @return the slot
+	 * @throws IllegalStateException before the first claim
 	 */
 	public int slot() {
-		return this.slot;
+		return claimed().slot();
 	}
 
 	/**
@@ -181,18 +255,20 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 	}
 
 	/**
-	 * Stops the heartbeat, stores the last timestamp and frees the slot; the lease is invalid afterwards. A
-	 * store that cannot be reached is logged, and the slot expires after the ttl instead. A second call does
-	 * nothing.
+	 * Stops the heartbeat, stores the last timestamp and frees the slot, if one was claimed; the lease is invalid
+	 * afterwards. A store that cannot be reached is logged, and the slot expires after the ttl instead. A second
+	 * call does nothing; a claim in progress finishes first.
 	 */
 	@Override
 	public void close() {
-		synchronized (this.stateMonitor) {
-			if (this.closed) {
-				return;
+		synchronized (this.claimMonitor) {
+			synchronized (this.stateMonitor) {
+				if (this.closed) {
+					return;
+				}
+				this.closed = true;
+				this.held = false;
 			}
-			this.closed = true;
-			this.held = false;
 		}
 		this.heartbeat.shutdownNow();
 		try {
@@ -202,25 +278,44 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 			Thread.currentThread().interrupt();
 		}
 		try {
-			this.store.release(this.slot, this.owner, this.lastTimestamp.get());
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not release worker id " + this + "; it expires after " + this.ttl + ": " + ex.getMessage());
+			Identity claimed = this.identity;
+			if (claimed != null) {
+				release(claimed.slot());
+			}
 		}
 		finally {
 			this.store.close();
 		}
 	}
 
+	private void release(int slot) {
+		try {
+			this.store.release(slot, this.owner, this.lastTimestamp.get());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not release worker id slot " + slot + " in " + this.store.name() + "; it expires after "
+					+ this.ttl + ": " + ex.getMessage());
+		}
+	}
+
+	private Identity claimed() {
+		Identity claimed = this.identity;
+		if (claimed == null) {
+			throw new IllegalStateException("No worker id is leased yet: it is claimed on the first id (" + this + ")");
+		}
+		return claimed;
+	}
+
 	private void beat() {
 		if (this.closed) {
 			return;
 		}
+		int slot = this.identity.slot();
 		try {
 			long start = System.nanoTime();
 			long losses = lossCount();
-			if (this.store.renew(this.slot, this.owner, this.lastTimestamp.get(), this.ttl)) {
-				extend(start, losses);
+			if (this.store.renew(slot, this.owner, this.lastTimestamp.get(), this.ttl)) {
+				extend(start, losses, this.store.guaranteedHold(this.ttl));
 				return;
 			}
 			if (this.held) {
@@ -230,10 +325,10 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 			lost();
 			start = System.nanoTime();
 			losses = lossCount();
-			OptionalLong previous = this.store.claim(this.slot, this.owner, this.ttl);
+			OptionalLong previous = this.store.claim(slot, this.owner, this.ttl);
 			if (previous.isPresent()) {
 				this.previousHolder = Math.max(this.previousHolder, previous.getAsLong());
-				extend(start, losses);
+				extend(start, losses, this.store.guaranteedHold(this.ttl));
 				logger.info("Worker id " + this + " is leased again");
 			}
 		}
@@ -255,7 +350,12 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 		}
 	}
 
-	private void extend(long renewalStartNanos, long lossesBefore) {
+	/**
+	 * Makes the lease valid until a tenth of {@code hold} before the call that started at
+	 * {@code renewalStartNanos} could have let the slot go.
+	 */
+	private void extend(long renewalStartNanos, long lossesBefore, Duration hold) {
+		long validity = hold.toNanos() - hold.toNanos() / 10;
 		synchronized (this.stateMonitor) {
 			if (this.closed || this.lossCount != lossesBefore) {
 				return;
@@ -264,7 +364,8 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 				this.failing = false;
 				logger.info("Heartbeat of worker id " + this + " recovered");
 			}
-			this.validUntilNanos = renewalStartNanos + this.validityNanos;
+			this.validityNanos = validity;
+			this.validUntilNanos = renewalStartNanos + validity;
 			this.held = true;
 		}
 	}
@@ -278,8 +379,16 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 
 	@Override
 	public String toString() {
-		return "datacenter " + this.datacenterId + " worker " + this.workerId + " (slot " + this.slot + " in "
-				+ this.store.name() + ", owner " + this.owner + ")";
+		Identity claimed = this.identity;
+		String where = " in " + this.store.name() + ", owner " + this.owner;
+		return (claimed != null)
+				? "datacenter " + claimed.datacenterId() + " worker " + claimed.workerId() + " (slot " + claimed.slot()
+						+ where + ")"
+				: "not leased yet (" + where.substring(1) + ")";
+	}
+
+	/** The claimed slot and the ids it stands for. */
+	private record Identity(int slot, long datacenterId, long workerId) {
 	}
 
 }

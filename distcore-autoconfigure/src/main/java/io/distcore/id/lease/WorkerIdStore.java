@@ -59,6 +59,17 @@ public interface WorkerIdStore extends AutoCloseable {
 	boolean renew(int slot, String owner, long lastTimestamp, Duration ttl);
 
 	/**
+	 * How long the slot of the last successful claim or renewal stays held, at least, counted from the moment
+	 * that call started, if nothing renews it: the ttl for a store whose backend judges the ttl; for one whose
+	 * holds end by a rule of their own, the shortest that rule allows (ZooKeeper: the session timeout the server
+	 * negotiated, after which it deletes ephemeral nodes whatever the ttl). The lease stops issuing ids before it
+	 * runs out, so it must never be longer than the backend keeps the slot.
+	 * @param ttl the ttl the slot was claimed or renewed with
+	 * @return the guaranteed hold, at most {@code ttl}
+	 */
+	Duration guaranteedHold(Duration ttl);
+
+	/**
 	 * Stores {@code lastTimestamp} (if newer) and frees the slot, if {@code owner} still holds it; otherwise does
 	 * nothing. A second call does nothing.
 	 * @param slot the slot

@@ -68,11 +68,11 @@ class LeasedSnowflakeIdsTests {
 					int[] slot = new int[1];
 					runner.run((context) -> {
 						assertThat(context).hasNotFailed();
-						slot[0] = context.getBean(LeasedWorkerId.class).slot();
 						IdGenerator generator = context.getBean(IdGenerator.class);
 						for (int i = 0; i < IDS_EACH; i++) {
 							ids[offset + i] = generator.nextId();
 						}
+						slot[0] = context.getBean(LeasedWorkerId.class).slot();
 					});
 					return slot[0];
 				}));

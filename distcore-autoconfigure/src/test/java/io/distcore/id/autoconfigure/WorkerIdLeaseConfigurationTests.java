@@ -1,15 +1,22 @@
 package io.distcore.id.autoconfigure;
 
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.autoconfigure.ZooKeeperAutoConfiguration;
 import io.distcore.id.IdGenerationException;
 import io.distcore.id.IdGenerator;
 import io.distcore.id.lease.LeasedWorkerId;
+import io.distcore.id.lease.WorkerIdLeaseException;
+import io.distcore.id.lease.jdbc.JdbcWorkerIdStore;
 import io.distcore.id.snowflake.SnowflakeId;
 import io.distcore.id.snowflake.SnowflakeIdGenerator;
 import io.distcore.id.snowflake.WorkerIdLease;
+import io.distcore.test.JdbcEndpoint;
 import io.distcore.test.TestServices;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +31,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -125,14 +133,51 @@ class WorkerIdLeaseConfigurationTests {
 	}
 
 	@Test
-	void aMissingTableOnAServerDatabaseFailsNamingTheSchemaProperty() {
-		this.contextRunner
-			.withPropertyValues("spring.datasource.url=" + TestServices.postgres().url(),
-					"spring.datasource.username=" + TestServices.postgres().username(),
-					"spring.datasource.password=" + TestServices.postgres().password(),
-					"distcore.id.snowflake.lease.table-name=missing_" + UUID.randomUUID().toString().replace("-", ""))
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.jdbc.initialize-schema=always"));
+	void withoutALeaseTableTheContextStartsAndTheFirstIdLeasesOnceTheTableExists() {
+		JdbcEndpoint postgres = TestServices.postgres();
+		String table = "lazy_lease_" + UUID.randomUUID().toString().replace("-", "");
+		Set<Thread> heartbeatsBefore = heartbeatThreads();
+		try (HikariDataSource pool = postgres.dataSource(2)) {
+			JdbcTemplate jdbc = new JdbcTemplate(pool);
+			try {
+				this.contextRunner
+					.withPropertyValues("spring.datasource.url=" + postgres.url(),
+							"spring.datasource.username=" + postgres.username(),
+							"spring.datasource.password=" + postgres.password(),
+							"distcore.id.snowflake.lease.table-name=" + table)
+					.run((context) -> {
+						assertThat(context).hasNotFailed();
+						assertThat(heartbeatThreads()).as("heartbeat threads started at startup")
+							.isEqualTo(heartbeatsBefore);
+						IdGenerator ids = context.getBean(IdGenerator.class);
+						assertThatExceptionOfType(WorkerIdLeaseException.class).isThrownBy(ids::nextId)
+							.withMessageContaining(table)
+							.withMessageContaining("distcore.id.jdbc.initialize-schema=always")
+							.withMessageContaining("distcore.id.snowflake.worker-id");
+						new JdbcWorkerIdStore(pool, table).createSchema();
+						assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + table, Integer.class)).isZero();
+						SnowflakeId id = ((SnowflakeIdGenerator) ids).layout().decode(ids.nextId());
+						LeasedWorkerId lease = context.getBean(LeasedWorkerId.class);
+						assertThat(id.datacenterId() << 5 | id.workerId()).isEqualTo(lease.slot());
+						assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + table + " WHERE owner IS NOT NULL",
+								Integer.class)).isOne();
+						assertThat(heartbeatThreads()).hasSize(heartbeatsBefore.size() + 1);
+					});
+			}
+			finally {
+				jdbc.execute("DROP TABLE IF EXISTS " + table);
+			}
+		}
+	}
+
+	@Test
+	void noSlotIsClaimedBeforeTheFirstId() {
+		this.contextRunner.withPropertyValues(this.redisHost, this.redisPort).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(keys()).isEmpty();
+			context.getBean(IdGenerator.class).nextId();
+			assertThat(keys()).containsExactly(this.keyPrefix + context.getBean(LeasedWorkerId.class).slot());
+		});
 	}
 
 	@Test
@@ -182,10 +227,29 @@ class WorkerIdLeaseConfigurationTests {
 	void theLeaseIsReleasedAtShutdown() {
 		String[] key = new String[1];
 		this.contextRunner.withPropertyValues(this.redisHost, this.redisPort).run((context) -> {
+			context.getBean(IdGenerator.class).nextId();
 			key[0] = this.keyPrefix + context.getBean(LeasedWorkerId.class).slot();
 			assertThat(exists(key[0])).isTrue();
 		});
 		assertThat(exists(key[0])).isFalse();
+	}
+
+	private Set<String> keys() {
+		LettuceConnectionFactory factory = TestServices.redis().connectionFactory();
+		try {
+			return new StringRedisTemplate(factory).keys(this.keyPrefix + "*");
+		}
+		finally {
+			factory.destroy();
+		}
+	}
+
+	private static Set<Thread> heartbeatThreads() {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> thread.isAlive() && thread.getName().startsWith("distcore-worker-id-"))
+			.collect(Collectors.toSet());
 	}
 
 	private static boolean exists(String key) {
@@ -200,10 +264,10 @@ class WorkerIdLeaseConfigurationTests {
 
 	private static void assertLeasedFrom(LeasedWorkerId lease, String backend, IdGenerator generator) {
 		assertThat(lease.backend()).isEqualTo(backend);
-		assertThat(lease.isValid()).isTrue();
 		SnowflakeIdGenerator snowflake = (SnowflakeIdGenerator) generator;
 		assertThat(snowflake.lease()).isSameAs(lease);
 		SnowflakeId id = snowflake.layout().decode(snowflake.nextId());
+		assertThat(lease.isValid()).isTrue();
 		assertThat(id.datacenterId() << 5 | id.workerId()).isEqualTo(lease.slot());
 	}
 

@@ -155,6 +155,8 @@ public abstract class AbstractWorkerIdStoreTests {
 		steal(lease.slot(), thief);
 		awaitTrue(() -> !lease.isValid());
 		assertThatExceptionOfType(IdGenerationException.class).isThrownBy(generator::nextId);
+		assertThat(lease.recordTimestamp(System.currentTimeMillis())).as("an invalid lease records no timestamp")
+			.isFalse();
 
 		unsteal(lease.slot(), thief);
 		awaitTrue(lease::isValid);
@@ -169,7 +171,7 @@ public abstract class AbstractWorkerIdStoreTests {
 		for (int i = 0; i < 1_100; i++) {
 			WorkerIdStore store = newStore();
 			LeasedWorkerId lease = LeasedWorkerId.lease(store, "start-" + i + "-" + UUID.randomUUID(),
-					SnowflakeLayout.DEFAULT, Duration.ofMinutes(1), Duration.ofSeconds(20));
+					SnowflakeLayout.DEFAULT, Duration.ofMinutes(1), Duration.ofSeconds(3));
 			lease.recordTimestamp(System.currentTimeMillis());
 			lease.close();
 		}

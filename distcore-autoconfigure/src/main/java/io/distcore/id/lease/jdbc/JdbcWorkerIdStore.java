@@ -119,10 +119,26 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 		logger.info("Worker id lease table '" + this.tableName + "' is ready (" + sql.productName() + ")");
 	}
 
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The first claim creates the rows of all slots. Its failure message says how to create a missing table.
+	 */
 	@Override
 	public Optional<Claim> claim(String owner, int slotCount, Duration ttl) {
 		Assert.hasText(owner, "Owner must not be empty");
 		Assert.isTrue(slotCount > 0, "Slot count must be positive");
+		try {
+			return claimAny(owner, slotCount, ttl);
+		}
+		catch (WorkerIdLeaseException ex) {
+			throw new WorkerIdLeaseException(ex.getMessage() + " (does table '" + this.tableName + "' exist? Set "
+					+ "distcore.id.jdbc.initialize-schema=always, create it from io/distcore/id/lease/jdbc/schema-*.sql, "
+					+ "or set a fixed distcore.id.snowflake.worker-id)", ex.getCause());
+		}
+	}
+
+	private Optional<Claim> claimAny(String owner, int slotCount, Duration ttl) {
 		createSlots(slotCount);
 		Sql sql = sql();
 		return execute("claim", (connection) -> {
@@ -179,6 +195,12 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 				return statement.executeUpdate() == 1;
 			}
 		});
+	}
+
+	/** The database judges the ttl by its own clock, from when it ran the statement. */
+	@Override
+	public Duration guaranteedHold(Duration ttl) {
+		return ttl;
 	}
 
 	private boolean take(Connection connection, Sql sql, int slot, String owner, Duration ttl) throws SQLException {

@@ -113,6 +113,12 @@ public final class RedisWorkerIdStore implements WorkerIdStore {
 		return execute(RELEASE, "release", keys(slot), owner, Long.toString(lastTimestamp)) == 1;
 	}
 
+	/** Redis judges the ttl itself: a key set or extended with {@code PX ttl} lives that long after Redis ran the script. */
+	@Override
+	public Duration guaranteedHold(Duration ttl) {
+		return ttl;
+	}
+
 	private Optional<Claim> runClaim(String owner, Duration ttl, int slots, int start, int attempts) {
 		Assert.hasText(owner, "Owner must not be empty");
 		List<?> reply = execute(CLAIM, "claim", List.of(), this.keyPrefix, owner, Long.toString(ttl.toMillis()),

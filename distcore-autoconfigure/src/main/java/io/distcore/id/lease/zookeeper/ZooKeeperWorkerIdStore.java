@@ -18,6 +18,7 @@ import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.common.PathUtils;
 import org.apache.zookeeper.data.Stat;
 
@@ -27,6 +28,10 @@ import org.springframework.util.Assert;
  * Worker id leases in ZooKeeper: the EPHEMERAL node {@code <path>/<slot>} holds the owner, so the lease is the
  * client's session (ZooKeeper deletes the node when the session expires, and {@code ttl} is not used by the
  * ensemble); the PERSISTENT node {@code <path>/<slot>-last} holds the newest timestamp any holder stored.
+ * <p>
+ * The server expires a session once it has not heard from the client for the session timeout it negotiated
+ * (bounded by its {@code minSessionTimeout} and {@code maxSessionTimeout}, by default 2 and 20 ticks), which can
+ * be shorter than the ttl: {@link #guaranteedHold} is that timeout, read from the session that owns the node.
  * <p>
  * A suspended or lost connection is reported through {@link #onLoss}: the session may expire without this
  * client hearing of it. A renewal checks that the node still belongs to this owner and to the current session.
@@ -38,6 +43,9 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 	private final String path;
 
 	private final List<Runnable> lossCallbacks = new CopyOnWriteArrayList<>();
+
+	/** Negotiated timeout of the session that owned the node at the last claim or renewal; 0 if none did. */
+	private volatile long sessionTimeoutMillis;
 
 	private final ConnectionStateListener connectionListener = (source, state) -> {
 		if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
@@ -85,10 +93,13 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 	public OptionalLong claim(int slot, String owner, Duration ttl) {
 		Assert.hasText(owner, "Owner must not be empty");
 		try {
+			Stat stat = new Stat();
 			this.client.create()
+				.storingStatIn(stat)
 				.creatingParentContainersIfNeeded()
 				.withMode(CreateMode.EPHEMERAL)
 				.forPath(slotPath(slot), owner.getBytes(StandardCharsets.UTF_8));
+			this.sessionTimeoutMillis = sessionTimeoutIfOwner(stat);
 		}
 		catch (KeeperException.NodeExistsException ex) {
 			return OptionalLong.empty();
@@ -106,6 +117,12 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 		}
 		store(slot, lastTimestamp);
 		return true;
+	}
+
+	/** The session timeout, if shorter than the ttl: the server may delete the node that long after its last contact. */
+	@Override
+	public Duration guaranteedHold(Duration ttl) {
+		return Duration.ofMillis(Math.min(ttl.toMillis(), this.sessionTimeoutMillis));
 	}
 
 	@Override
@@ -142,8 +159,12 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 		try {
 			Stat stat = new Stat();
 			byte[] data = this.client.getData().storingStatIn(stat).forPath(slotPath(slot));
-			long session = this.client.getZookeeperClient().getZooKeeper().getSessionId();
-			return owner.equals(new String(data, StandardCharsets.UTF_8)) && stat.getEphemeralOwner() == session;
+			long sessionTimeout = sessionTimeoutIfOwner(stat);
+			if (!owner.equals(new String(data, StandardCharsets.UTF_8)) || sessionTimeout == 0) {
+				return false;
+			}
+			this.sessionTimeoutMillis = sessionTimeout;
+			return true;
 		}
 		catch (KeeperException.NoNodeException ex) {
 			return false;
@@ -151,6 +172,16 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 		catch (Exception ex) {
 			throw unavailable("renew", ex);
 		}
+	}
+
+	/**
+	 * The negotiated timeout of the current session if it owns the node, else 0. Read from one handle, so that it
+	 * belongs to the session compared; it is the server's value once connected, and the call that returned the
+	 * stat was an answer from the server.
+	 */
+	private long sessionTimeoutIfOwner(Stat stat) throws Exception {
+		ZooKeeper zooKeeper = this.client.getZookeeperClient().getZooKeeper();
+		return (stat.getEphemeralOwner() == zooKeeper.getSessionId()) ? zooKeeper.getSessionTimeout() : 0;
 	}
 
 	private Set<String> children() {

@@ -114,9 +114,19 @@ class ZooKeeperWorkerIdStoreTests extends AbstractWorkerIdStoreTests {
 	}
 
 	private static CuratorFramework newClient() {
+		return newClient(TestServices.zookeeper().getConnectString(), 10_000);
+	}
+
+	/**
+	 * A connected client.
+	 * @param connectString the server
+	 * @param sessionTimeoutMs the session timeout to ask for; the server may grant a shorter one
+	 * @return the client
+	 */
+	static CuratorFramework newClient(String connectString, int sessionTimeoutMs) {
 		CuratorFramework client = CuratorFrameworkFactory.builder()
-			.connectString(TestServices.zookeeper().getConnectString())
-			.sessionTimeoutMs(10_000)
+			.connectString(connectString)
+			.sessionTimeoutMs(sessionTimeoutMs)
 			.connectionTimeoutMs(2_000)
 			.retryPolicy(new ExponentialBackoffRetry(100, 3))
 			.build();
@@ -130,6 +140,5 @@ class ZooKeeperWorkerIdStoreTests extends AbstractWorkerIdStoreTests {
 		}
 		return client;
 	}
-
 
 }
