@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.distcore.id.IdGenerationException;
@@ -24,7 +25,10 @@ import org.springframework.util.Assert;
 /**
  * Ids handed out from segments reserved per tag from a {@link SegmentSource}, with a double buffer as in
  * Meituan's Leaf: once {@code prefetchThreshold} of the current segment is used, the next one is fetched on a
- * background thread, so callers normally never wait for the backend.
+ * background thread, so callers never fetch a segment themselves while the source keeps up. As in Leaf, every
+ * id past the threshold starts that fetch while none is in flight or done, so a fetch that could not start or
+ * failed is tried again on the next id; a caller only waits when the whole segment is spent before the fetch
+ * returns.
  * <p>
  * Guarantees:
  * <ul>
@@ -91,7 +95,7 @@ public final class SegmentIdGenerator implements IdGenerator, AutoCloseable {
 		Buffer buffer = sequence.current;
 		long id = buffer.cursor.getAndIncrement();
 		if (id <= buffer.last) {
-			if (id == buffer.prefetchAt) {
+			if (id >= buffer.prefetchAt) {
 				sequence.prefetch(buffer);
 			}
 			return id;
@@ -126,7 +130,7 @@ public final class SegmentIdGenerator implements IdGenerator, AutoCloseable {
 				for (long id = first; id <= last; id++) {
 					ids[filled++] = id;
 				}
-				if (first <= buffer.prefetchAt && buffer.prefetchAt <= last) {
+				if (last >= buffer.prefetchAt) {
 					sequence.prefetch(buffer);
 				}
 				if (filled == ids.length) {
@@ -197,13 +201,16 @@ public final class SegmentIdGenerator implements IdGenerator, AutoCloseable {
 		// Read without the lock for every id, replaced under it. Starts spent, so the first call fetches.
 		volatile Buffer current = new Buffer(1, 0, -1);
 
-		// The background fetch of the segment after current, if one was started; set and cleared under the lock.
-		private volatile CompletableFuture<Buffer> pending;
+		// The fetch of the segment after current: in flight, done, or failed; null once consumed. Every fetch,
+		// background or not, is started only by the thread that swapped its future in for null or a failed one.
+		private final AtomicReference<CompletableFuture<Buffer>> pending = new AtomicReference<>();
 
 		private volatile Failure lastFailure;
 
-		// Only fetch() touches these, and at most one fetch per tag runs at a time: prefetch() starts one only
-		// while none is pending, and advance() starts one only after the pending one was consumed.
+		private volatile boolean prefetchFailing;
+
+		// Only fetch() touches these, and at most one fetch per tag runs at a time: a new one starts only once the
+		// pending one failed or was consumed (see pending).
 		private long step;
 
 		private long highestReserved;
@@ -215,45 +222,61 @@ public final class SegmentIdGenerator implements IdGenerator, AutoCloseable {
 			this.step = SegmentIdGenerator.this.settings.step();
 		}
 
-		/** Starts fetching the segment after {@code buffer}, unless another thread is already switching. */
+		/**
+		 * Starts fetching the segment after {@code buffer} in the background, unless a fetch is in flight or done,
+		 * or {@code buffer} was replaced. Lock-free: a caller never waits here, and none is skipped because another
+		 * thread is switching segments.
+		 */
 		void prefetch(Buffer buffer) {
-			if (!this.lock.tryLock()) {
+			CompletableFuture<Buffer> fetch = this.pending.get();
+			if ((fetch != null && !fetch.isCompletedExceptionally()) || this.current != buffer
+					|| SegmentIdGenerator.this.closed) {
+				return;
+			}
+			CompletableFuture<Buffer> next = new CompletableFuture<>();
+			if (!this.pending.compareAndSet(fetch, next)) {
 				return;
 			}
 			try {
-				if (this.current != buffer || this.pending != null || SegmentIdGenerator.this.closed) {
-					return;
-				}
-				CompletableFuture<Buffer> fetch = CompletableFuture.supplyAsync(this::fetch,
-						SegmentIdGenerator.this.prefetcher);
-				fetch.whenComplete((ignored, ex) -> logPrefetchFailure(ex));
-				this.pending = fetch;
+				SegmentIdGenerator.this.prefetcher.execute(() -> complete(next, true));
 			}
 			catch (RejectedExecutionException ex) {
-				// Closed meanwhile: the segment is fetched, or refused, when the current one runs out.
+				next.completeExceptionally(closed());
 			}
-			finally {
-				this.lock.unlock();
+		}
+
+		/** Runs a fetch into its future; whatever it throws completes the future, so that no waiter hangs. */
+		private void complete(CompletableFuture<Buffer> target, boolean background) {
+			try {
+				target.complete(fetch());
+				this.prefetchFailing = false;
+			}
+			catch (Throwable ex) {
+				if (background) {
+					logPrefetchFailure(ex);
+				}
+				target.completeExceptionally(ex);
 			}
 		}
 
 		private void logPrefetchFailure(Throwable ex) {
-			if (ex == null || SegmentIdGenerator.this.closed) {
+			if (SegmentIdGenerator.this.closed || this.prefetchFailing) {
 				return;
 			}
-			Throwable cause = unwrap(ex);
-			if (cause instanceof SegmentUnavailableException) {
+			// Logged once until a fetch succeeds again: the next ids retry it.
+			this.prefetchFailing = true;
+			if (ex instanceof SegmentUnavailableException) {
 				logger.warn("Prefetching the next id segment of tag '" + this.tag + "' failed; ids come from the "
-						+ "current segment, and its successor is fetched again when it runs out: " + cause.getMessage());
+						+ "current segment, and the next ids try again: " + ex.getMessage());
 			}
 			else {
-				logger.error("Prefetching the next id segment of tag '" + this.tag + "' failed: " + cause.getMessage());
+				logger.error("Prefetching the next id segment of tag '" + this.tag + "' failed: " + ex.getMessage());
 			}
 		}
 
 		/**
-		 * Replaces a spent buffer with the next segment: the prefetched one, the one being prefetched, or one
-		 * fetched now.
+		 * Replaces a spent buffer with the next segment: the prefetched one, the one being prefetched, or (when
+		 * there is none, or it failed) one fetched now.
 		 */
 		Buffer advance(Buffer spent, long arrived) {
 			this.lock.lock();
@@ -266,27 +289,40 @@ public final class SegmentIdGenerator implements IdGenerator, AutoCloseable {
 				if (failure != null && failure.at - arrived >= 0) {
 					throw failure.again(this.tag);
 				}
-				if (SegmentIdGenerator.this.closed && this.pending == null) {
-					throw new SegmentUnavailableException(
-							"The segment id generator is closed and has no ids left for tag '" + this.tag + "'");
+				CompletableFuture<Buffer> fetch = this.pending.get();
+				if (fetch == null || fetch.isCompletedExceptionally()) {
+					if (SegmentIdGenerator.this.closed) {
+						throw closed();
+					}
+					CompletableFuture<Buffer> own = new CompletableFuture<>();
+					if (this.pending.compareAndSet(fetch, own)) {
+						complete(own, false);
+					}
+					// Our own fetch, or a prefetch that started just before it.
+					fetch = this.pending.get();
 				}
 				try {
-					Buffer next = (this.pending != null) ? await(this.pending) : fetch();
+					Buffer next = await(fetch);
+					// Cleared before next is published: a prefetch for next must not find the consumed future.
+					this.pending.compareAndSet(fetch, null);
 					this.current = next;
 					this.lastFailure = null;
 					return next;
 				}
 				catch (RuntimeException ex) {
+					this.pending.compareAndSet(fetch, null);
 					this.lastFailure = new Failure(ex, System.nanoTime());
 					throw ex;
-				}
-				finally {
-					this.pending = null;
 				}
 			}
 			finally {
 				this.lock.unlock();
 			}
+		}
+
+		private SegmentUnavailableException closed() {
+			return new SegmentUnavailableException(
+					"The segment id generator is closed and has no ids left for tag '" + this.tag + "'");
 		}
 
 		private Buffer fetch() {
@@ -350,7 +386,7 @@ public final class SegmentIdGenerator implements IdGenerator, AutoCloseable {
 
 		long buffered() {
 			long remaining = this.current.remaining();
-			CompletableFuture<Buffer> fetch = this.pending;
+			CompletableFuture<Buffer> fetch = this.pending.get();
 			if (fetch != null && fetch.isDone() && !fetch.isCompletedExceptionally()) {
 				remaining += fetch.join().remaining();
 			}

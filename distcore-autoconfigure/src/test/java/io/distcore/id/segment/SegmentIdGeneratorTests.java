@@ -2,7 +2,9 @@ package io.distcore.id.segment;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcore.id.SegmentUnavailableException;
@@ -100,6 +102,41 @@ class SegmentIdGeneratorTests {
 		SegmentIdAssertions.await("a segment making " + buffered + " ids buffered is fetched",
 				() -> generator.bufferedIds(tag) == buffered);
 		return threshold + 1;
+	}
+
+	@Test
+	void theNextSegmentIsAlwaysPrefetchedSoNoCallerFetchesOneItself() throws Exception {
+		this.source.createSchema();
+		AtomicInteger fetches = new AtomicInteger();
+		AtomicInteger callerFetches = new AtomicInteger();
+		// Every tenth fetch is slow, as a busy database is: callers then catch up with the prefetch and queue for
+		// the switch. Waiting for a prefetch in flight is allowed; fetching instead of it is what must not happen.
+		SegmentSource sometimesSlow = (tag, step) -> {
+			if (fetches.incrementAndGet() % 10 == 0) {
+				sleep(2);
+			}
+			if (!Thread.currentThread().getName().startsWith("distcore-segment-prefetch-")) {
+				callerFetches.incrementAndGet();
+			}
+			return this.source.next(tag, step);
+		};
+		try (SegmentIdGenerator generator = new SegmentIdGenerator(sometimesSlow, SegmentSettings.fixed(20, 0.1),
+				this.clock)) {
+			SegmentIdAssertions.assertUniqueAndIncreasingPerThread(List.of(generator), "switches", 4, 50_000);
+		}
+		assertThat(fetches.get()).isGreaterThanOrEqualTo(10_000);
+		assertThat(callerFetches.get()).as("segments fetched by callers, of " + fetches.get() + " (the first one must be)")
+			.isOne();
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	@Test
