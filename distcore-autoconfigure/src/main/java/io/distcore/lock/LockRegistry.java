@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -269,7 +269,7 @@ public final class LockRegistry implements AutoCloseable {
 			boolean watchdog = leaseTime == null || leaseTime.isZero();
 			Duration lease = watchdog ? LockRegistry.this.watchdogLease : leaseTime;
 			long start = System.nanoTime();
-			OptionalLong token;
+			Optional<LockGrant> token;
 			try {
 				token = this.backend.acquire(name, owner, lease, waitTime);
 			}
@@ -283,7 +283,7 @@ public final class LockRegistry implements AutoCloseable {
 				return false;
 			}
 			// The lease started no later than the call did, so expiry is judged from `start`.
-			Hold hold = new Hold(name, owner, token.getAsLong(), start, lease, watchdog);
+			Hold hold = new Hold(name, owner, token.get().fencingToken(), start, lease, watchdog);
 			Hold raced = this.holds.putIfAbsent(key, hold);
 			if (raced != null) {
 				// The same explicit owner acquired on two threads at once: one hold, counted twice.
