@@ -61,6 +61,16 @@ public interface LockBackend {
 	boolean release(String name, String owner);
 
 	/**
+	 * Checks that the backend can be reached, for health checks: a read or a ping, never a write, so that
+	 * checking leaves no key, row or node behind and cannot race with the holds of any owner. Called from a
+	 * worker thread of the registry, which gives up after a quarter of the watchdog lease and interrupts the
+	 * call. Backends with nothing to reach (in-process locks) keep the default, which does nothing.
+	 * @throws LockBackendUnavailableException if the backend cannot be reached or does not answer
+	 */
+	default void check() {
+	}
+
+	/**
 	 * Registers the callback a backend calls when it learns, by itself, that holds are gone (a ZooKeeper
 	 * session lost, say). Backends that only learn of losses through {@link #renew} keep the default.
 	 * @param callback receives the lock name and owner of every hold that is gone
