@@ -1,6 +1,7 @@
 package io.distcore.lock.jdbc;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -61,6 +62,9 @@ public final class JdbcLockBackend implements LockBackend {
 	private static final String DEFAULT_TABLE_NAME = "distcore_lock";
 
 	private static final int DEADLOCK_ATTEMPTS = 3;
+
+	/** Reads no row, but fails unless the database answers and the lock table exists. */
+	private static final String CHECK = "SELECT COUNT(*) FROM %s WHERE 1 = 0";
 
 	private final AutoCommitJdbc jdbc;
 
@@ -172,6 +176,22 @@ public final class JdbcLockBackend implements LockBackend {
 	public boolean release(String name, String owner) {
 		checkNameAndOwner(name, owner);
 		return execute("release", name, (dialect, connection) -> dialect.release(connection, name, owner));
+	}
+
+	/**
+	 * Runs a {@code SELECT} on the lock table that reads no row: it writes nothing and takes no row lock.
+	 */
+	@Override
+	public void check() {
+		String sql = CHECK.formatted(this.tableName);
+		execute("check", "(health check)", (dialect, connection) -> {
+			try (Statement statement = connection.createStatement()) {
+				statement.setQueryTimeout(this.queryTimeoutSeconds);
+				try (ResultSet result = statement.executeQuery(sql)) {
+					return result.next();
+				}
+			}
+		});
 	}
 
 	/**

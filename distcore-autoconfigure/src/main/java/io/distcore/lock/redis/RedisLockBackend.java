@@ -15,11 +15,14 @@ import io.distcore.lock.LockBackendUnavailableException;
 import io.distcore.lock.LockGrant;
 
 import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.RedisConnectionCommands;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -156,6 +159,19 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 	@Override
 	public boolean release(String name, String owner) {
 		return execute(RELEASE, name, List.of(lockKey(name)), owner, this.releaseChannel, name) == 1;
+	}
+
+	/**
+	 * Sends {@code PING}, which writes nothing.
+	 */
+	@Override
+	public void check() {
+		try {
+			this.redis.execute((RedisCallback<String>) RedisConnectionCommands::ping);
+		}
+		catch (DataAccessException ex) {
+			throw new LockBackendUnavailableException("Redis did not answer PING: " + ex.getMessage(), ex);
+		}
 	}
 
 	/**

@@ -281,6 +281,20 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	}
 
 	/**
+	 * Sends {@code PING} to every node at once (as a script, which writes nothing) and fails unless a majority
+	 * answers within the node timeout.
+	 * @throws RedLockQuorumException if fewer than a majority of the nodes answered
+	 */
+	@Override
+	public void check() {
+		List<String> replies = onEveryNode("return redis.call('ping')", ScriptOutputType.STATUS, new String[0]);
+		int answered = (int) replies.stream().filter("PONG"::equals).count();
+		if (answered < this.quorum) {
+			throw new RedLockQuorumException("(health check)", answered, replies.size());
+		}
+	}
+
+	/**
 	 * Closes the connections to every node. Holds are not released: their leases free them.
 	 */
 	@Override

@@ -25,6 +25,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.curator.CuratorZookeeperClient;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.utils.ZKPaths;
@@ -215,6 +216,18 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 	public void onLoss(LossCallback callback) {
 		Assert.notNull(callback, "LossCallback must not be null");
 		this.lossCallback = callback;
+	}
+
+	/**
+	 * Looks at the client's connection state only: ZooKeeper is sent nothing.
+	 */
+	@Override
+	public void check() {
+		CuratorZookeeperClient zookeeper = this.client.getZookeeperClient();
+		if (this.client.getState() != CuratorFrameworkState.STARTED || !zookeeper.isConnected()) {
+			throw new LockBackendUnavailableException(
+					"ZooKeeper is not connected at " + zookeeper.getCurrentConnectionString());
+		}
 	}
 
 	/**
