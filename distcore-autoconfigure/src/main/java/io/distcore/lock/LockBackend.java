@@ -39,9 +39,9 @@ public interface LockBackend {
 			throws InterruptedException;
 
 	/**
-	 * Extends a hold of {@code owner} to {@code leaseTime} from now. The registry counts the new lease from the
-	 * moment it called this method, and gives up waiting for the answer after a quarter of the lease (the call is
-	 * interrupted then), so a backend must not extend a lease it cannot confirm within it.
+	 * Extends a hold of {@code owner} to {@code leaseTime} from now. The registry calls it from a worker thread
+	 * of this backend, counts the new lease from the moment it called, and interrupts the call after a quarter
+	 * of the lease; an answer that comes after the hold's lease ran out in the registry no longer keeps it.
 	 * @param name lock name
 	 * @param owner the holder
 	 * @param leaseTime new remaining lease
