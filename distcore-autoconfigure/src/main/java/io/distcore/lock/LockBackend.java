@@ -1,7 +1,7 @@
 package io.distcore.lock;
 
 import java.time.Duration;
-import java.util.OptionalLong;
+import java.util.Optional;
 
 /**
  * What a lock backend implements: one named lock per {@code name}, held by at most one {@code owner} at a
@@ -28,15 +28,20 @@ public interface LockBackend {
 	 * @param leaseTime how long the lock stays held without {@link #renew renewal}; the backend frees it after
 	 * that even if the owner never releases it
 	 * @param waitTime how long to wait for a holder to go away; zero means try once
-	 * @return the fencing token of the new hold, strictly greater than every token handed out before for this
-	 * name; empty when the wait ran out
+	 * @return the new hold: its fencing token, strictly greater than every token handed out before for this
+	 * name, and the {@link System#nanoTime()} at the start of the attempt that won, no later than the moment the
+	 * backend's lease began (the registry counts the lease from there, not from the start of the wait); empty
+	 * when the wait ran out
 	 * @throws InterruptedException if the thread was interrupted while waiting; nothing is held then
 	 * @throws LockBackendUnavailableException if the backend cannot be reached; nothing is held then
 	 */
-	OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime) throws InterruptedException;
+	Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+			throws InterruptedException;
 
 	/**
-	 * Extends a hold of {@code owner} to {@code leaseTime} from now.
+	 * Extends a hold of {@code owner} to {@code leaseTime} from now. The registry calls it from a worker thread
+	 * of this backend, counts the new lease from the moment it called, and interrupts the call after a quarter
+	 * of the lease; an answer that comes after the hold's lease ran out in the registry no longer keeps it.
 	 * @param name lock name
 	 * @param owner the holder
 	 * @param leaseTime new remaining lease
@@ -54,6 +59,16 @@ public interface LockBackend {
 	 * @throws LockBackendUnavailableException if the backend cannot be reached; the lease frees the lock later
 	 */
 	boolean release(String name, String owner);
+
+	/**
+	 * Checks that the backend can be reached, for health checks: a read or a ping, never a write, so that
+	 * checking leaves no key, row or node behind and cannot race with the holds of any owner. Called from a
+	 * worker thread of the registry, which gives up after a quarter of the watchdog lease and interrupts the
+	 * call. Backends with nothing to reach (in-process locks) keep the default, which does nothing.
+	 * @throws LockBackendUnavailableException if the backend cannot be reached or does not answer
+	 */
+	default void check() {
+	}
 
 	/**
 	 * Registers the callback a backend calls when it learns, by itself, that holds are gone (a ZooKeeper

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * Hears what happens to locks, for metrics, logs or alerts. Methods run on the thread that caused the event
- * (the watchdog thread for losses found by renewal) and must not block.
+ * (a worker thread of the backend for losses found by renewal, the closing thread for the holds a
+ * {@link LockRegistry#close() close} ends) and must not block.
  */
 public interface LockListener {
 

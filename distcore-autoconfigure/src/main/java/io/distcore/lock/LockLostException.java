@@ -1,8 +1,8 @@
 package io.distcore.lock;
 
 /**
- * A hold ended before its owner released it: the lease expired, the backend lost the lock, or renewal failed
- * for longer than the lease. Anything the owner did under the lock may have overlapped with another holder,
+ * A hold ended before its owner released it: the lease expired (less the registry's drift margin), the backend
+ * lost the lock, renewal failed for longer than the lease, or the registry was closed while it was held. Anything the owner did under the lock may have overlapped with another holder,
  * which is why an enclosing transaction should roll back when this is thrown.
  */
 public class LockLostException extends LockException {

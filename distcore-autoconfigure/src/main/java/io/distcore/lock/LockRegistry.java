@@ -7,13 +7,23 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 import io.distcore.support.InstanceId;
@@ -26,13 +36,33 @@ import org.springframework.util.Assert;
  * Hands out {@link NamedLock named locks} on one or more {@link LockBackend backends}, and keeps what this
  * process holds: reentry counts, leases, the watchdog that renews holds without an explicit lease, and the
  * loss of holds. One registry per application context.
+ * <p>
+ * Leases are judged conservatively: a hold counts as live until {@code start + lease − drift}, where
+ * {@code start} is the {@link LockGrant#leaseStartedAt() start of the backend's winning attempt} (or of the
+ * last successful renewal) and {@code drift = lease/100 + 2 ms}, RedLock's allowance for clocks running at
+ * different rates, applied on every backend. Past that point {@link NamedLock#isHeldByCurrentOwner()} is
+ * {@code false} and {@link NamedLock#unlock()} throws {@link LockLostException}, even if the backend still
+ * kept the hold a moment longer.
+ * <p>
+ * The watchdog renews every third of the lease. Its timer thread never calls a backend: each renewal runs on
+ * worker threads of its own backend and is interrupted after a quarter of the lease, so a backend that hangs
+ * delays only its own holds, and a renewal that does not answer is retried at the next third.
+ * <p>
+ * Acquisitions and last releases of one owner on one lock are serialized in this process: threads sharing an
+ * explicit owner wait for each other's backend call, then enter the resulting hold, so a hold is either
+ * recorded here in full (count, lease, watchdog) or released on the backend.
  */
 public final class LockRegistry implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(LockRegistry.class);
 
-	/** A loss reported for a hold that was never recorded is forgotten after this long. */
-	private static final long PENDING_LOSS_MAX_AGE_NANOS = Duration.ofMinutes(1).toNanos();
+	private static final long DRIFT_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+	/** Longest time {@link #close()} waits for the releases of the holds it ended. */
+	private static final Duration CLOSE_RELEASE_WAIT = Duration.ofSeconds(5);
+
+	/** Worker threads per backend: one renewal that ignores its interrupt still leaves one for the others. */
+	private static final int BACKEND_WORKERS = 2;
 
 	private final InstanceId instanceId;
 
@@ -44,7 +74,13 @@ public final class LockRegistry implements AutoCloseable {
 
 	private final LockListener listener;
 
+	/** Only starts renewals and times them out; never calls a backend itself. */
 	private final ScheduledExecutorService watchdog;
+
+	/** Orders the recording of new holds against {@link #close()}, so that none slips past it. */
+	private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
+	private volatile boolean closed;
 
 	/**
 	 * Creates a registry.
@@ -63,12 +99,7 @@ public final class LockRegistry implements AutoCloseable {
 		this.instanceId = instanceId;
 		this.watchdogLease = watchdogLease;
 		this.listener = new CompositeListener(List.copyOf(listeners));
-		// Two threads: one renewal stuck on a slow backend does not starve every other hold.
-		this.watchdog = Executors.newScheduledThreadPool(2, (task) -> {
-			Thread thread = new Thread(task, "distcore-lock-watchdog");
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("distcore-lock-watchdog"));
 		Map<String, BackendHolds> byName = new LinkedHashMap<>();
 		for (LockBackend backend : backends) {
 			Assert.isTrue(!byName.containsKey(backend.name()), () -> "Two lock backends are named '" + backend.name() + "'");
@@ -83,28 +114,31 @@ public final class LockRegistry implements AutoCloseable {
 	}
 
 	/**
-	 * The lock {@code name} on the default backend, owned by the calling thread.
+	 * The lock {@code name} on the default backend, owned by whichever thread calls it.
 	 * @param name lock name
-	 * @return a handle on the lock
+	 * @return a handle on the lock, safe to share between threads
+	 * @see #getLock(String, String)
 	 */
 	public NamedLock getLock(String name) {
 		return getLock(name, this.defaultBackend);
 	}
 
 	/**
-	 * The lock {@code name} on the given backend, owned by the calling thread.
+	 * The lock {@code name} on the given backend, owned by whichever thread calls it: the owner is this
+	 * process's instance id plus the calling thread, resolved at every call, so one handle kept in a field
+	 * excludes the threads that share it from each other like separate handles would.
 	 * @param name lock name
 	 * @param backend backend name, one of {@link #backends()}
-	 * @return a handle on the lock
+	 * @return a handle on the lock, safe to share between threads
 	 */
 	public NamedLock getLock(String name, String backend) {
-		return new NamedLock(holds(backend), checkName(name),
-				this.instanceId.value() + ":thread-" + Thread.currentThread().getId());
+		return new NamedLock(holds(backend), checkName(name), this.instanceId.value(), null);
 	}
 
 	/**
 	 * The lock {@code name} on the given backend, owned by an explicit owner instead of the calling thread: for
-	 * code that acquires on one thread and releases on another.
+	 * code that acquires on one thread and releases on another. Every thread using the same owner shares its
+	 * hold, as reentry.
 	 * @param name lock name
 	 * @param backend backend name, one of {@link #backends()}
 	 * @param owner owner id, unique within this process for as long as it holds locks
@@ -112,7 +146,7 @@ public final class LockRegistry implements AutoCloseable {
 	 */
 	public NamedLock getLock(String name, String backend, String owner) {
 		Assert.hasText(owner, "Owner must not be empty");
-		return new NamedLock(holds(backend), checkName(name), this.instanceId.value() + ":" + owner);
+		return new NamedLock(holds(backend), checkName(name), this.instanceId.value(), owner);
 	}
 
 	/**
@@ -141,8 +175,10 @@ public final class LockRegistry implements AutoCloseable {
 		for (BackendHolds backend : this.backends.values()) {
 			for (Hold hold : backend.holds.values()) {
 				synchronized (hold) {
-					result.add(new HoldInfo(backend.backend.name(), hold.name, hold.owner, hold.token, hold.count,
-							Duration.ofNanos(now - hold.acquiredAt), hold.watchdog, hold.lostReason));
+					if (hold.state == State.HELD || hold.state == State.RELEASE_FAILED) {
+						result.add(new HoldInfo(backend.backend.name(), hold.name, hold.owner, hold.token, hold.count,
+								Duration.ofNanos(now - hold.acquiredAt), hold.watchdog, hold.lostReason));
+					}
 				}
 			}
 		}
@@ -151,11 +187,58 @@ public final class LockRegistry implements AutoCloseable {
 	}
 
 	/**
-	 * Stops the watchdog. Holds are not released: their leases free them.
+	 * Checks that a backend answers, without writing anything ({@link LockBackend#check()}). The check runs on
+	 * the backend's own worker threads and is given up after a quarter of the watchdog lease.
+	 * @param backend backend name, one of {@link #backends()}
+	 * @throws LockBackendUnavailableException if the backend did not answer, or not in time
+	 */
+	public void check(String backend) {
+		holds(backend).check();
+	}
+
+	/**
+	 * Ends every hold of this process, then stops the watchdog. First each hold is marked lost, so its
+	 * {@link LockListener listeners} hear of it and {@link NamedLock#isHeldByCurrentOwner()} turns
+	 * {@code false} while the backend still has it (a holder still running cannot mistake its hold for a live
+	 * one, and a transaction guarded by it fails its commit); then the holds are released on their backends,
+	 * waiting up to 5 s in all (a lease frees what is not released by then). A holder's later
+	 * {@link NamedLock#unlock()} throws {@link LockLostException}; every acquisition after this call, and one
+	 * whose backend granted it during this call, fails with {@link IllegalStateException} and leaves nothing
+	 * held. Calling it again does nothing.
 	 */
 	@Override
 	public void close() {
+		this.lifecycle.writeLock().lock();
+		try {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+		}
+		finally {
+			this.lifecycle.writeLock().unlock();
+		}
+		Map<BackendHolds, List<Hold>> ended = new LinkedHashMap<>();
+		for (BackendHolds backend : this.backends.values()) {
+			ended.put(backend, backend.endAll("the lock registry was closed while it was held"));
+		}
 		this.watchdog.shutdownNow();
+		List<Future<?>> releases = new ArrayList<>();
+		ended.forEach((backend, holds) -> holds.forEach((hold) -> releases.add(backend.releaseAtClose(hold))));
+		long deadline = System.nanoTime() + CLOSE_RELEASE_WAIT.toNanos();
+		for (Future<?> release : releases) {
+			try {
+				release.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				// Reported by the release itself, or left to the lease.
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		this.backends.values().forEach((backend) -> backend.worker.shutdown());
 	}
 
 	private BackendHolds holds(String backend) {
@@ -171,6 +254,24 @@ public final class LockRegistry implements AutoCloseable {
 		return name;
 	}
 
+	/** The margin by which this process ends a hold before its lease does. */
+	private static long driftNanos(Duration lease) {
+		return lease.toNanos() / 100 + DRIFT_FLOOR_NANOS;
+	}
+
+	/** How long a watchdog renewal may take: below a third of the lease, so it ends before the next one starts. */
+	private static long renewalTimeoutNanos(Duration lease) {
+		return Math.max(TimeUnit.MILLISECONDS.toNanos(1), lease.toNanos() / 4);
+	}
+
+	private static ThreadFactory daemon(String name) {
+		return (task) -> {
+			Thread thread = new Thread(task, name);
+			thread.setDaemon(true);
+			return thread;
+		};
+	}
+
 	/**
 	 * One hold as seen by {@link #holds()}.
 	 *
@@ -179,7 +280,7 @@ public final class LockRegistry implements AutoCloseable {
 	 * @param owner holder
 	 * @param fencingToken token of the hold
 	 * @param holdCount reentry count
-	 * @param heldFor time since acquisition
+	 * @param heldFor time since the backend's lease began
 	 * @param watchdog whether the watchdog renews it
 	 * @param lostReason why it was lost, {@code null} while it is not
 	 */
@@ -187,53 +288,80 @@ public final class LockRegistry implements AutoCloseable {
 			Duration heldFor, boolean watchdog, String lostReason) {
 	}
 
-	/** State of one owner's hold on one lock. Guarded by its own monitor. */
+	/** Where one owner's hold on one lock stands. */
+	private enum State {
+
+		/** One thread is asking the backend; other threads of the same owner wait for the answer. */
+		ACQUIRING,
+
+		/** Recorded: counted, judged by its lease, renewed if it has the watchdog. */
+		HELD,
+
+		/** The last level was left and one thread is releasing it on the backend; nobody may acquire meanwhile. */
+		RELEASING,
+
+		/** The release did not reach the backend; the next unlock or acquisition retries it. */
+		RELEASE_FAILED,
+
+		/** Removed from the registry; a thread that still sees it looks again. */
+		ENDED
+
+	}
+
+	/** State of one owner's hold on one lock. Guarded by its own monitor, on which waiting threads park. */
 	private static final class Hold {
 
 		final String name;
 
 		final String owner;
 
-		final long token;
-
-		final long acquiredAt;
-
 		final Duration lease;
 
 		final boolean watchdog;
 
-		/** For explicit leases: when this process stops believing it holds the lock. */
-		final long expiresAt;
+		State state = State.ACQUIRING;
 
-		int count = 1;
+		long token;
 
-		long lastRenewedAt;
+		long acquiredAt;
+
+		/** When this process stops believing it holds the lock, unless a renewal moves it. */
+		long liveUntil;
+
+		int count;
 
 		String lostReason;
 
-		boolean releasePending;
+		/** Set once {@link #close()} released it on the backend, so that the holder's unlock does not repeat it. */
+		boolean releasedAtClose;
 
 		ScheduledFuture<?> renewal;
 
-		Hold(String name, String owner, long token, long acquiredAt, Duration lease, boolean watchdog) {
+		Future<?> renewalAttempt;
+
+		/** A loss the backend reported while this hold was being acquired, and when it arrived. */
+		String earlyLoss;
+
+		long earlyLossAt;
+
+		Hold(String name, String owner, Duration lease, boolean watchdog) {
 			this.name = name;
 			this.owner = owner;
-			this.token = token;
-			this.acquiredAt = acquiredAt;
-			this.lastRenewedAt = acquiredAt;
 			this.lease = lease;
 			this.watchdog = watchdog;
-			this.expiresAt = acquiredAt + lease.toNanos();
 		}
 
-		/**
-		 * Whether this process may still assume it holds the lock: not lost, and within the lease of the last
-		 * renewal that was started (watchdog) or of the acquisition (explicit lease).
-		 */
+		/** Whether this process may still assume it holds the lock: recorded, not lost, within its lease. */
 		boolean live(long now) {
-			long leaseEnd = this.watchdog ? this.lastRenewedAt + this.lease.toNanos() : this.expiresAt;
-			return this.lostReason == null && !this.releasePending && now - leaseEnd < 0;
+			return this.state == State.HELD && this.lostReason == null && now - this.liveUntil < 0;
 		}
+
+	}
+
+	/** What {@link BackendHolds#enter} made of an existing hold. */
+	private enum Entry {
+
+		ENTERED, LOOK_AGAIN, TIMED_OUT
 
 	}
 
@@ -244,14 +372,14 @@ public final class LockRegistry implements AutoCloseable {
 
 		private final Map<String, Hold> holds = new ConcurrentHashMap<>();
 
-		/**
-		 * Losses a backend reported between handing out a token and the hold being recorded here, with the time
-		 * they arrived; consumed by the acquisition they belong to.
-		 */
-		private final Map<String, PendingLoss> pendingLosses = new ConcurrentHashMap<>();
+		/** Runs renewals, checks and the releases of {@link #close()}: a slow backend only ever blocks its own. */
+		private final ThreadPoolExecutor worker;
 
 		BackendHolds(LockBackend backend) {
 			this.backend = backend;
+			this.worker = new ThreadPoolExecutor(BACKEND_WORKERS, BACKEND_WORKERS, 1, TimeUnit.MINUTES,
+					new LinkedBlockingQueue<>(), daemon("distcore-lock-" + backend.name()));
+			this.worker.allowCoreThreadTimeOut(true);
 		}
 
 		LockBackend backend() {
@@ -261,68 +389,71 @@ public final class LockRegistry implements AutoCloseable {
 		boolean acquire(String name, String owner, Duration waitTime, Duration leaseTime) throws InterruptedException {
 			Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
 			Assert.isTrue(leaseTime == null || !leaseTime.isNegative(), "Lease time must not be negative");
-			String key = key(name, owner);
-			Hold existing = this.holds.get(key);
-			if (existing != null && reenter(key, existing)) {
-				return true;
-			}
 			boolean watchdog = leaseTime == null || leaseTime.isZero();
 			Duration lease = watchdog ? LockRegistry.this.watchdogLease : leaseTime;
+			Assert.isTrue(lease.toNanos() > driftNanos(lease),
+					() -> "Lease time must exceed its drift margin (lease/100 + 2 ms), was " + lease);
+			if (LockRegistry.this.closed) {
+				throw closed(name);
+			}
 			long start = System.nanoTime();
-			OptionalLong token;
-			try {
-				token = this.backend.acquire(name, owner, lease, waitTime);
-			}
-			catch (LockBackendUnavailableException ex) {
-				LockRegistry.this.listener.backendFailed(this.backend.name(), name, ex);
-				throw ex;
-			}
-			Duration waited = Duration.ofNanos(System.nanoTime() - start);
-			if (token.isEmpty()) {
-				LockRegistry.this.listener.notAcquired(this.backend.name(), name, waited);
-				return false;
-			}
-			// The lease started no later than the call did, so expiry is judged from `start`.
-			Hold hold = new Hold(name, owner, token.getAsLong(), start, lease, watchdog);
-			Hold raced = this.holds.putIfAbsent(key, hold);
-			if (raced != null) {
-				// The same explicit owner acquired on two threads at once: one hold, counted twice.
-				synchronized (raced) {
-					raced.count++;
+			long deadline = start + waitTime.toNanos();
+			String key = key(name, owner);
+			while (true) {
+				Hold current = this.holds.get(key);
+				if (current == null) {
+					Hold placeholder = new Hold(name, owner, lease, watchdog);
+					if (this.holds.putIfAbsent(key, placeholder) == null) {
+						return acquireFromBackend(key, placeholder, start, deadline);
+					}
+					continue;
 				}
-				return true;
+				Entry entry = enter(key, current, deadline);
+				if (entry == Entry.ENTERED) {
+					return true;
+				}
+				if (entry == Entry.TIMED_OUT) {
+					LockRegistry.this.listener.notAcquired(this.backend.name(), name, since(start));
+					return false;
+				}
 			}
-			PendingLoss early = this.pendingLosses.remove(key);
-			if (watchdog) {
-				long period = Math.max(1, lease.toMillis() / 3);
-				hold.renewal = LockRegistry.this.watchdog.scheduleWithFixedDelay(() -> renew(key, hold), period, period,
-						TimeUnit.MILLISECONDS);
-			}
-			LockRegistry.this.listener.acquired(this.backend.name(), name, hold.token, waited);
-			if (early != null && early.arrivedAt - start >= 0) {
-				markLost(key, hold, early.reason);
-			}
-			return true;
 		}
 
 		/**
-		 * Counts a reentry of a live hold. Reentering a lost hold fails and leaves the hold in place, so that
-		 * each enclosing level's unlock() reports the loss too; a hold whose release did not reach the backend
-		 * is finished off so that a fresh one can be taken.
+		 * Joins a hold already in the registry. A live hold counts one more reentry. Reentering a lost hold fails
+		 * and leaves it in place, so that each enclosing level's unlock() reports the loss too. A hold in
+		 * transition (another thread of the same owner acquiring or releasing) is waited for; a hold whose
+		 * release did not reach the backend is finished off so that a fresh one can be taken.
 		 */
-		private boolean reenter(String key, Hold hold) {
-			String lost = null;
-			boolean notifyLost = false;
+		private Entry enter(String key, Hold hold, long deadline) throws InterruptedException {
+			String lost;
+			boolean notifyLost;
 			synchronized (hold) {
-				if (hold.live(System.nanoTime())) {
-					hold.count++;
-					return true;
+				if (hold.state == State.ACQUIRING || hold.state == State.RELEASING) {
+					long remaining = deadline - System.nanoTime();
+					if (remaining <= 0) {
+						return Entry.TIMED_OUT;
+					}
+					TimeUnit.NANOSECONDS.timedWait(hold, remaining);
+					return Entry.LOOK_AGAIN;
 				}
-				cancelRenewal(hold);
-				if (!hold.releasePending) {
+				if (hold.state == State.ENDED) {
+					return Entry.LOOK_AGAIN;
+				}
+				if (hold.state == State.HELD) {
+					if (hold.live(System.nanoTime())) {
+						hold.count++;
+						return Entry.ENTERED;
+					}
+					cancelRenewal(hold);
 					lost = lostReason(hold);
 					notifyLost = hold.lostReason == null;
 					hold.lostReason = lost;
+				}
+				else {
+					hold.state = State.RELEASING;
+					lost = null;
+					notifyLost = false;
 				}
 			}
 			if (lost != null) {
@@ -331,9 +462,91 @@ public final class LockRegistry implements AutoCloseable {
 				}
 				throw new LockLostException(hold.name, hold.token, lost);
 			}
-			this.holds.remove(key, hold);
-			this.backend.release(hold.name, hold.owner);
-			return false;
+			releaseOnBackend(key, hold);
+			return Entry.LOOK_AGAIN;
+		}
+
+		/** Asks the backend for a hold the placeholder stands for; the placeholder ends unless it is recorded. */
+		private boolean acquireFromBackend(String key, Hold hold, long start, long deadline)
+				throws InterruptedException {
+			boolean recorded = false;
+			try {
+				while (true) {
+					Optional<LockGrant> grant;
+					try {
+						grant = this.backend.acquire(hold.name, hold.owner, hold.lease,
+								Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+					}
+					catch (LockBackendUnavailableException ex) {
+						LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, ex);
+						throw ex;
+					}
+					if (grant.isEmpty()) {
+						LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
+						return false;
+					}
+					LockGrant granted = grant.get();
+					long liveUntil = granted.leaseStartedAt() + hold.lease.toNanos() - driftNanos(hold.lease);
+					if (System.nanoTime() - liveUntil >= 0) {
+						// Granted with less lease left than the drift margin: of no use to the caller.
+						releaseQuietly(hold.name, hold.owner);
+						if (deadline - System.nanoTime() > 0) {
+							continue;
+						}
+						LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
+						return false;
+					}
+					if (!record(key, hold, granted, liveUntil)) {
+						releaseQuietly(hold.name, hold.owner);
+						throw closed(hold.name);
+					}
+					recorded = true;
+					LockRegistry.this.listener.acquired(this.backend.name(), hold.name, granted.fencingToken(),
+							since(start));
+					String early;
+					synchronized (hold) {
+						// A loss that arrived before the winning attempt started belongs to an earlier attempt.
+						early = (hold.earlyLoss != null && hold.earlyLossAt - granted.leaseStartedAt() >= 0)
+								? hold.earlyLoss : null;
+					}
+					if (early != null) {
+						markLost(key, hold, early);
+					}
+					return true;
+				}
+			}
+			finally {
+				if (!recorded) {
+					end(key, hold);
+				}
+			}
+		}
+
+		/** Makes the placeholder a hold, unless the registry is closed. */
+		private boolean record(String key, Hold hold, LockGrant granted, long liveUntil) {
+			LockRegistry.this.lifecycle.readLock().lock();
+			try {
+				if (LockRegistry.this.closed) {
+					return false;
+				}
+				synchronized (hold) {
+					hold.token = granted.fencingToken();
+					hold.acquiredAt = granted.leaseStartedAt();
+					hold.liveUntil = liveUntil;
+					hold.count = 1;
+					hold.state = State.HELD;
+					if (hold.watchdog) {
+						long period = Math.max(1, hold.lease.toMillis() / 3);
+						hold.renewal = LockRegistry.this.watchdog.scheduleWithFixedDelay(() -> startRenewal(key, hold),
+								period, period, TimeUnit.MILLISECONDS);
+					}
+					hold.notifyAll();
+				}
+				return true;
+			}
+			finally {
+				LockRegistry.this.lifecycle.readLock().unlock();
+			}
 		}
 
 		void release(String name, String owner) {
@@ -343,47 +556,48 @@ public final class LockRegistry implements AutoCloseable {
 				throw new LockNotHeldException(name, owner);
 			}
 			boolean retry;
+			boolean last;
+			boolean releasedAtClose;
 			String lost = null;
 			boolean notifyLost = false;
 			synchronized (hold) {
-				retry = hold.releasePending;
+				retry = hold.state == State.RELEASE_FAILED;
+				if (hold.state != State.HELD && !retry) {
+					throw new LockNotHeldException(name, owner);
+				}
 				if (!retry && !hold.live(System.nanoTime())) {
 					lost = lostReason(hold);
 					notifyLost = hold.lostReason == null;
 					hold.lostReason = lost;
-					if (--hold.count > 0) {
-						// Every level of a lost hold learns of the loss; the last one clears it.
-						throw new LockLostException(name, hold.token, lost);
-					}
-					cancelRenewal(hold);
-					this.holds.remove(key, hold);
 				}
-				else if (!retry) {
-					if (--hold.count > 0) {
-						return;
-					}
-					hold.releasePending = true;
+				// Every level of a lost hold learns of the loss; the last one clears it.
+				last = retry || --hold.count == 0;
+				if (last || lost != null) {
 					cancelRenewal(hold);
 				}
+				if (last) {
+					hold.state = State.RELEASING;
+				}
+				releasedAtClose = hold.releasedAtClose;
 			}
 			if (lost != null) {
-				releaseQuietly(name, owner);
+				if (last) {
+					if (!releasedAtClose) {
+						releaseQuietly(name, owner);
+					}
+					end(key, hold);
+				}
 				if (notifyLost) {
 					LockRegistry.this.listener.lost(this.backend.name(), name, hold.token, lost);
 				}
 				throw new LockLostException(name, hold.token, lost);
 			}
-			boolean released;
-			try {
-				released = this.backend.release(name, owner);
+			if (!last) {
+				return;
 			}
-			catch (LockBackendUnavailableException ex) {
-				LockRegistry.this.listener.backendFailed(this.backend.name(), name, ex);
-				throw ex;
-			}
-			this.holds.remove(key, hold);
+			boolean released = releaseOnBackend(key, hold);
 			if (!released && !retry) {
-				String reason = lostReason(hold);
+				String reason = "the backend no longer had it at release";
 				LockRegistry.this.listener.lost(this.backend.name(), name, hold.token, reason);
 				throw new LockLostException(name, hold.token, reason);
 			}
@@ -392,17 +606,51 @@ public final class LockRegistry implements AutoCloseable {
 		}
 
 		/**
+		 * Releases a hold in state {@link State#RELEASING} on the backend and ends it; if the backend cannot be
+		 * reached the hold waits in {@link State#RELEASE_FAILED} for a retry.
+		 */
+		private boolean releaseOnBackend(String key, Hold hold) {
+			boolean released;
+			try {
+				released = this.backend.release(hold.name, hold.owner);
+			}
+			catch (RuntimeException ex) {
+				synchronized (hold) {
+					hold.state = State.RELEASE_FAILED;
+					hold.notifyAll();
+				}
+				if (ex instanceof LockBackendUnavailableException unavailable) {
+					LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, unavailable);
+				}
+				throw ex;
+			}
+			end(key, hold);
+			return released;
+		}
+
+		/** Removes a hold from the registry and wakes the threads of its owner waiting on it. */
+		private void end(String key, Hold hold) {
+			this.holds.remove(key, hold);
+			synchronized (hold) {
+				hold.state = State.ENDED;
+				cancelRenewal(hold);
+				hold.notifyAll();
+			}
+		}
+
+		/**
 		 * Frees a lost hold in case the backend still has it (a renewal that timed out may have succeeded); the
 		 * SPI guarantees this never frees another owner's hold.
 		 */
-		private void releaseQuietly(String name, String owner) {
+		private boolean releaseQuietly(String name, String owner) {
 			try {
-				this.backend.release(name, owner);
+				return this.backend.release(name, owner);
 			}
 			catch (RuntimeException ex) {
 				LockRegistry.this.listener.backendFailed(this.backend.name(), name,
 						(ex instanceof LockBackendUnavailableException unavailable) ? unavailable
 								: new LockBackendUnavailableException(ex.getMessage(), ex));
+				return false;
 			}
 		}
 
@@ -422,78 +670,207 @@ public final class LockRegistry implements AutoCloseable {
 				return 0;
 			}
 			synchronized (hold) {
-				return hold.releasePending ? 0 : hold.count;
+				return (hold.state == State.HELD) ? hold.count : 0;
 			}
 		}
 
 		long fencingToken(String name, String owner) {
 			Hold hold = this.holds.get(key(name, owner));
-			if (hold == null || holdCount(name, owner) == 0) {
-				throw new LockNotHeldException(name, owner);
+			if (hold != null) {
+				synchronized (hold) {
+					if (hold.state == State.HELD && hold.count > 0) {
+						return hold.token;
+					}
+				}
 			}
-			return hold.token;
+			throw new LockNotHeldException(name, owner);
 		}
 
+		void check() {
+			Future<?> check;
+			try {
+				check = this.worker.submit(() -> {
+					this.backend.check();
+					return null;
+				});
+			}
+			catch (RejectedExecutionException ex) {
+				throw new IllegalStateException("The lock registry is closed", ex);
+			}
+			long timeout = renewalTimeoutNanos(LockRegistry.this.watchdogLease);
+			try {
+				check.get(timeout, TimeUnit.NANOSECONDS);
+			}
+			catch (TimeoutException ex) {
+				check.cancel(true);
+				throw new LockBackendUnavailableException("Lock backend '" + this.backend.name()
+						+ "' did not answer a check within " + Duration.ofNanos(timeout), ex);
+			}
+			catch (ExecutionException ex) {
+				if (ex.getCause() instanceof LockBackendUnavailableException unavailable) {
+					throw unavailable;
+				}
+				throw new LockBackendUnavailableException(
+						"Lock backend '" + this.backend.name() + "' failed its check: " + ex.getCause(), ex.getCause());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				check.cancel(true);
+				throw new LockBackendUnavailableException(
+						"Interrupted while checking lock backend '" + this.backend.name() + "'", ex);
+			}
+		}
+
+		/**
+		 * Runs on the watchdog thread: hands a renewal to this backend's workers unless the previous one is still
+		 * running, and has it interrupted once its time is up. A hold whose lease ran out meanwhile is lost.
+		 */
+		private void startRenewal(String key, Hold hold) {
+			Future<?> attempt;
+			synchronized (hold) {
+				if (hold.state != State.HELD || hold.lostReason != null) {
+					return;
+				}
+				if (!hold.live(System.nanoTime())) {
+					attempt = null;
+				}
+				else if (hold.renewalAttempt != null && !hold.renewalAttempt.isDone()) {
+					return;
+				}
+				else {
+					try {
+						attempt = this.worker.submit(() -> renew(key, hold));
+					}
+					catch (RejectedExecutionException ex) {
+						return;
+					}
+					hold.renewalAttempt = attempt;
+				}
+			}
+			if (attempt == null) {
+				markLost(key, hold, "it was not renewed within its lease of " + hold.lease);
+				return;
+			}
+			long timeout = renewalTimeoutNanos(hold.lease);
+			try {
+				LockRegistry.this.watchdog.schedule(() -> timeOut(hold, attempt, timeout), timeout, TimeUnit.NANOSECONDS);
+			}
+			catch (RejectedExecutionException ex) {
+				// Closing: the hold is being ended anyway.
+			}
+		}
+
+		private void timeOut(Hold hold, Future<?> attempt, long timeout) {
+			if (attempt.cancel(true)) {
+				LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name,
+						new LockBackendUnavailableException("Renewal of lock '" + hold.name + "' on backend '"
+								+ this.backend.name() + "' did not answer within " + Duration.ofNanos(timeout)));
+			}
+		}
+
+		/** Runs on a worker of this backend. */
 		private void renew(String key, Hold hold) {
 			synchronized (hold) {
-				if (hold.lostReason != null || hold.releasePending) {
+				if (hold.state != State.HELD || hold.lostReason != null) {
 					return;
 				}
 			}
 			long renewalStart = System.nanoTime();
+			boolean renewed;
 			try {
-				if (this.backend.renew(hold.name, hold.owner, hold.lease)) {
-					// The backend's new lease started no earlier than the call did.
-					synchronized (hold) {
-						hold.lastRenewedAt = renewalStart;
-					}
-				}
-				else {
-					markLost(key, hold, "the backend no longer holds it for this owner");
-				}
+				renewed = this.backend.renew(hold.name, hold.owner, hold.lease);
 			}
 			catch (RuntimeException ex) {
-				LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, ex);
-				long sinceRenewal;
+				// An interrupted renewal was timed out, and reported so, by the watchdog.
+				if (!Thread.currentThread().isInterrupted()) {
+					LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, ex);
+				}
+				boolean expired;
 				synchronized (hold) {
-					sinceRenewal = System.nanoTime() - hold.lastRenewedAt;
+					expired = !hold.live(System.nanoTime());
 				}
-				if (sinceRenewal >= hold.lease.toNanos()) {
-					markLost(key, hold, "renewal failed for a whole lease (" + hold.lease + "): " + ex.getMessage());
+				if (expired) {
+					markLost(key, hold, "renewal failed until its lease of " + hold.lease + " ran out: " + ex.getMessage());
 				}
+				return;
+			}
+			if (!renewed) {
+				markLost(key, hold, "the backend no longer holds it for this owner");
+				return;
+			}
+			boolean late;
+			synchronized (hold) {
+				late = !hold.live(System.nanoTime());
+				// The backend's new lease started no earlier than the call did.
+				long renewedUntil = renewalStart + hold.lease.toNanos() - driftNanos(hold.lease);
+				if (!late && renewedUntil - hold.liveUntil > 0) {
+					hold.liveUntil = renewedUntil;
+				}
+			}
+			if (late) {
+				// A hold this process already judged expired does not come back to life.
+				markLost(key, hold, "its renewal was confirmed only after its lease of " + hold.lease + " ran out");
 			}
 		}
 
 		void lostByBackend(String name, String owner, String reason) {
 			String key = key(name, owner);
 			Hold hold = this.holds.get(key);
-			if (hold != null) {
-				markLost(key, hold, reason);
+			if (hold == null) {
+				return;
 			}
-			else {
-				long now = System.nanoTime();
-				this.pendingLosses.values().removeIf((pending) -> now - pending.arrivedAt > PENDING_LOSS_MAX_AGE_NANOS);
-				PendingLoss pending = new PendingLoss(reason, now);
-				this.pendingLosses.put(key, pending);
-				// The hold may have been recorded between the lookup above and this put.
-				Hold recorded = this.holds.get(key);
-				if (recorded != null && this.pendingLosses.remove(key, pending)) {
-					markLost(key, recorded, reason);
+			synchronized (hold) {
+				if (hold.state == State.ACQUIRING) {
+					hold.earlyLoss = reason;
+					hold.earlyLossAt = System.nanoTime();
+					return;
 				}
 			}
+			markLost(key, hold, reason);
 		}
 
-		private void markLost(String key, Hold hold, String reason) {
+		/**
+		 * Marks a recorded hold lost and tells the listeners, unless it is lost already or its owner is releasing
+		 * it (a renewal racing with the owner's own release must not report a loss).
+		 */
+		private boolean markLost(String key, Hold hold, String reason) {
 			synchronized (hold) {
-				// A renewal racing with the owner's own release must not report a loss.
-				if (hold.lostReason != null || hold.releasePending || this.holds.get(key) != hold) {
-					cancelRenewal(hold);
-					return;
+				if (hold.state != State.HELD || hold.lostReason != null || this.holds.get(key) != hold) {
+					return false;
 				}
 				hold.lostReason = reason;
 				cancelRenewal(hold);
 			}
 			LockRegistry.this.listener.lost(this.backend.name(), hold.name, hold.token, reason);
+			return true;
+		}
+
+		/** Marks every recorded hold lost (unless it is already) and returns them all, for their release. */
+		List<Hold> endAll(String reason) {
+			List<Hold> ended = new ArrayList<>();
+			this.holds.forEach((key, hold) -> {
+				markLost(key, hold, reason);
+				synchronized (hold) {
+					if (hold.state == State.HELD) {
+						ended.add(hold);
+					}
+				}
+			});
+			return ended;
+		}
+
+		Future<?> releaseAtClose(Hold hold) {
+			try {
+				return this.worker.submit(() -> {
+					releaseQuietly(hold.name, hold.owner);
+					synchronized (hold) {
+						hold.releasedAtClose = true;
+					}
+				});
+			}
+			catch (RejectedExecutionException ex) {
+				return CompletableFuture.completedFuture(null);
+			}
 		}
 
 		private String lostReason(Hold hold) {
@@ -516,7 +893,12 @@ public final class LockRegistry implements AutoCloseable {
 
 	}
 
-	private record PendingLoss(String reason, long arrivedAt) {
+	private static IllegalStateException closed(String name) {
+		return new IllegalStateException("The lock registry is closed: lock '" + name + "' cannot be acquired");
+	}
+
+	private static Duration since(long start) {
+		return Duration.ofNanos(System.nanoTime() - start);
 	}
 
 	/** Calls every listener; one failing listener does not stop the others or the lock operation. */

@@ -3,13 +3,17 @@ package io.distcore.lock;
 import java.time.Duration;
 
 /**
- * One named distributed lock as seen by one owner, handed out by {@link LockRegistry}. Cheap to create; hold
- * state lives in the registry, so two {@code NamedLock} objects for the same name and owner share it.
+ * One named distributed lock, handed out by {@link LockRegistry}. Cheap to create; hold state lives in the
+ * registry, so two {@code NamedLock} objects for the same name and owner share it.
  * <p>
  * The owner is this process's instance id plus either the calling thread (the default) or an explicit owner
  * given through {@link LockRegistry#getLock(String, String, String)}, for code that locks on one thread and
- * unlocks on another. Holds are reentrant per owner: reentry is counted in memory and costs no round trip; only
- * the last {@link #unlock()} releases the lock and reentry keeps the first hold's lease and token.
+ * unlocks on another. A default handle resolves its owner at each call ({@link #tryLock}, {@link #lock},
+ * {@link #unlock}, {@link #isHeldByCurrentOwner}, {@link #holdCount}, {@link #fencingToken}), never when it is
+ * created: one handle kept in a field and shared by request threads excludes them from each other, and one
+ * thread's {@code unlock()} never releases another's hold. Holds are reentrant per owner: reentry is counted in
+ * memory and costs no round trip; only the last {@link #unlock()} releases the lock and reentry keeps the first
+ * hold's lease and token.
  */
 public final class NamedLock {
 
@@ -20,12 +24,16 @@ public final class NamedLock {
 
 	private final String name;
 
-	private final String owner;
+	private final String instanceId;
 
-	NamedLock(LockRegistry.BackendHolds holds, String name, String owner) {
+	/** Qualified explicit owner; {@code null} for the calling thread. */
+	private final String explicitOwner;
+
+	NamedLock(LockRegistry.BackendHolds holds, String name, String instanceId, String explicitOwner) {
 		this.holds = holds;
 		this.name = name;
-		this.owner = owner;
+		this.instanceId = instanceId;
+		this.explicitOwner = (explicitOwner != null) ? instanceId + ":" + explicitOwner : null;
 	}
 
 	/**
@@ -37,11 +45,13 @@ public final class NamedLock {
 	}
 
 	/**
-	 * Owner this handle acts for.
+	 * Owner this handle acts for on the calling thread: the explicit owner, or this process's instance id plus
+	 * the calling thread.
 	 * @return the qualified owner id
 	 */
 	public String owner() {
-		return this.owner;
+		return (this.explicitOwner != null) ? this.explicitOwner
+				: this.instanceId + ":thread-" + Thread.currentThread().getId();
 	}
 
 	/**
@@ -61,9 +71,10 @@ public final class NamedLock {
 	 * @throws InterruptedException if interrupted while waiting; nothing is held then
 	 * @throws LockBackendUnavailableException if the backend cannot be reached; nothing is held then
 	 * @throws LockLostException if this owner already held the lock and that hold was lost
+	 * @throws IllegalStateException if the registry is closed; nothing is held then
 	 */
 	public boolean tryLock(Duration waitTime, Duration leaseTime) throws InterruptedException {
-		return this.holds.acquire(this.name, this.owner, waitTime, leaseTime);
+		return this.holds.acquire(this.name, owner(), waitTime, leaseTime);
 	}
 
 	/**
@@ -113,15 +124,17 @@ public final class NamedLock {
 	 * {@code unlock()} again retries it, and the lease frees the lock in any case
 	 */
 	public void unlock() {
-		this.holds.release(this.name, this.owner);
+		this.holds.release(this.name, owner());
 	}
 
 	/**
-	 * Whether this owner holds the lock now, as far as this process knows (not lost, lease not run out).
+	 * Whether this owner holds the lock now, as far as this process knows: not lost, and its lease, counted from
+	 * the start of the backend's winning attempt or last renewal, not run out less a drift margin of lease/100 +
+	 * 2 ms; {@code false} from the moment the registry is closed.
 	 * @return whether the lock is held
 	 */
 	public boolean isHeldByCurrentOwner() {
-		return this.holds.isHeld(this.name, this.owner);
+		return this.holds.isHeld(this.name, owner());
 	}
 
 	/**
@@ -129,7 +142,7 @@ public final class NamedLock {
 	 * @return the reentry count, 0 when not held
 	 */
 	public int holdCount() {
-		return this.holds.holdCount(this.name, this.owner);
+		return this.holds.holdCount(this.name, owner());
 	}
 
 	/**
@@ -141,12 +154,13 @@ public final class NamedLock {
 	 * @throws LockNotHeldException if this owner does not hold the lock
 	 */
 	public long fencingToken() {
-		return this.holds.fencingToken(this.name, this.owner);
+		return this.holds.fencingToken(this.name, owner());
 	}
 
 	@Override
 	public String toString() {
-		return "NamedLock[" + backend() + ":" + this.name + " for " + this.owner + "]";
+		String owner = (this.explicitOwner != null) ? this.explicitOwner : this.instanceId + ":<calling thread>";
+		return "NamedLock[" + backend() + ":" + this.name + " for " + owner + "]";
 	}
 
 }

@@ -2,13 +2,21 @@ package io.distcore.lock;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * The contract every {@link LockBackend} passes unchanged. A subclass supplies the backend; each call of
@@ -31,6 +40,8 @@ public abstract class AbstractLockBackendContractTests {
 	private final List<LockRegistry> registries = new CopyOnWriteArrayList<>();
 
 	private final List<LockBackend> backends = new CopyOnWriteArrayList<>();
+
+	private final Map<LockRegistry, LockBackend> backendOfProcess = new ConcurrentHashMap<>();
 
 	protected final CapturingListener events = new CapturingListener();
 
@@ -67,11 +78,16 @@ public abstract class AbstractLockBackendContractTests {
 	 * @return the registry
 	 */
 	protected LockRegistry newProcess(Duration watchdogLease) {
+		return newProcess(watchdogLease, this.events);
+	}
+
+	private LockRegistry newProcess(Duration watchdogLease, LockListener listener) {
 		LockBackend backend = newBackend();
 		this.backends.add(backend);
 		LockRegistry registry = new LockRegistry(InstanceId.generate(), List.of(backend), backend.name(), watchdogLease,
-				List.of(this.events));
+				List.of(listener));
 		this.registries.add(registry);
+		this.backendOfProcess.put(registry, backend);
 		return registry;
 	}
 
@@ -92,36 +108,23 @@ public abstract class AbstractLockBackendContractTests {
 		AtomicInteger maxInside = new AtomicInteger();
 		int[] counter = new int[1];
 		int perThread = 15;
-		ExecutorService pool = Executors.newFixedThreadPool(8);
-		try {
-			List<Future<?>> workers = new ArrayList<>();
-			for (int t = 0; t < 8; t++) {
-				LockRegistry registry = (t % 2 == 0) ? first : second;
-				workers.add(pool.submit(() -> {
-					for (int i = 0; i < perThread; i++) {
-						NamedLock lock = registry.getLock(name);
-						assertThat(lock.tryLock(HANG, Duration.ofSeconds(10))).isTrue();
-						try {
-							maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
-							int read = counter[0];
-							Thread.yield();
-							counter[0] = read + 1;
-							inside.decrementAndGet();
-						}
-						finally {
-							lock.unlock();
-						}
-					}
-					return null;
-				}));
+		onThreads(8, (thread) -> {
+			LockRegistry registry = (thread % 2 == 0) ? first : second;
+			for (int i = 0; i < perThread; i++) {
+				NamedLock lock = registry.getLock(name);
+				assertThat(lock.tryLock(HANG, Duration.ofSeconds(10))).isTrue();
+				try {
+					maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+					int read = counter[0];
+					Thread.yield();
+					counter[0] = read + 1;
+					inside.decrementAndGet();
+				}
+				finally {
+					lock.unlock();
+				}
 			}
-			for (Future<?> worker : workers) {
-				worker.get(2, TimeUnit.MINUTES);
-			}
-		}
-		finally {
-			pool.shutdownNow();
-		}
+		});
 		assertThat(maxInside.get()).isEqualTo(1);
 		assertThat(counter[0]).isEqualTo(8 * perThread);
 	}
@@ -232,7 +235,7 @@ public abstract class AbstractLockBackendContractTests {
 		ExecutorService pool = Executors.newSingleThreadExecutor();
 		try {
 			Future<?> otherThread = pool.submit(() -> registry.getLock(name).unlock());
-			assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+			assertThatExceptionOfType(ExecutionException.class)
 				.isThrownBy(() -> otherThread.get(HANG.toSeconds(), TimeUnit.SECONDS))
 				.withCauseInstanceOf(LockNotHeldException.class);
 		}
@@ -320,6 +323,278 @@ public abstract class AbstractLockBackendContractTests {
 		assertThatExceptionOfType(LockNotHeldException.class).isThrownBy(first::unlock);
 		assertThat(newProcess().getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(30))).isFalse();
 		second.unlock();
+	}
+
+	@Test
+	void aHandleKeptInAFieldExcludesTheThreadsThatShareIt() throws Exception {
+		String name = uniqueName("shared-handle");
+		// The common pattern: one handle in a field, used by every request thread.
+		NamedLock shared = newProcess().getLock(name);
+		ExecutorService otherThread = Executors.newSingleThreadExecutor();
+		try {
+			assertThat(otherThread.submit(() -> shared.tryLock(Duration.ZERO, Duration.ofSeconds(30))).get()).isTrue();
+			assertThat(shared.isHeldByCurrentOwner()).isFalse();
+			assertThat(shared.holdCount()).isZero();
+			assertThat(shared.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isFalse();
+			assertThatExceptionOfType(LockNotHeldException.class).isThrownBy(shared::unlock);
+			otherThread.submit(shared::unlock).get();
+		}
+		finally {
+			otherThread.shutdownNow();
+		}
+		AtomicInteger inside = new AtomicInteger();
+		AtomicInteger maxInside = new AtomicInteger();
+		List<Long> tokensInHoldOrder = Collections.synchronizedList(new ArrayList<>());
+		int threads = 8;
+		int perThread = 10;
+		onThreads(threads, (thread) -> {
+			for (int i = 0; i < perThread; i++) {
+				assertThat(shared.tryLock(HANG, Duration.ofSeconds(30))).isTrue();
+				try {
+					maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+					assertThat(shared.holdCount()).isEqualTo(1);
+					tokensInHoldOrder.add(shared.fencingToken());
+					Thread.yield();
+					inside.decrementAndGet();
+				}
+				finally {
+					shared.unlock();
+				}
+				// Arrive while another thread holds, as requests do, not only right after a release.
+				Thread.sleep(ThreadLocalRandom.current().nextInt(3));
+			}
+		});
+		assertThat(maxInside.get()).isEqualTo(1);
+		// One new hold, with a new token, per entry: none of the threads entered another's hold.
+		assertThat(tokensInHoldOrder).hasSize(threads * perThread)
+			.doesNotHaveDuplicates()
+			.isSortedAccordingTo(Comparator.naturalOrder());
+	}
+
+	@Test
+	void theSameExplicitOwnerOnTwoThreadsAtOnceHoldsOnceAndReleasesOnce() throws Exception {
+		String name = uniqueName("explicit-race");
+		LockRegistry registry = newProcess();
+		String backend = registry.defaultBackend();
+		LockRegistry other = newProcess();
+		ExecutorService pool = Executors.newFixedThreadPool(2);
+		try {
+			for (int round = 0; round < 5; round++) {
+				List<Boolean> acquired = onTwoThreadsAtOnce(pool,
+						() -> registry.getLock(name, backend, "job").tryLock(HANG, Duration.ofSeconds(30)));
+				assertThat(acquired).containsExactly(true, true);
+				NamedLock job = registry.getLock(name, backend, "job");
+				assertThat(job.holdCount()).isEqualTo(2);
+				assertThat(registry.holds()).singleElement().satisfies((hold) -> assertThat(hold.holdCount()).isEqualTo(2));
+				assertThat(other.getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(30))).isFalse();
+				onTwoThreadsAtOnce(pool, () -> {
+					registry.getLock(name, backend, "job").unlock();
+					return true;
+				});
+				assertThat(job.holdCount()).isZero();
+				assertThat(registry.holds()).isEmpty();
+			}
+			// Nothing was left behind on the backend: the lock is free at once.
+			NamedLock next = other.getLock(name);
+			assertThat(next.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+			next.unlock();
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
+	void threadsSharingAnExplicitOwnerNeverLeaveAHoldUnrecorded() throws Exception {
+		String name = uniqueName("explicit-churn");
+		LockRegistry registry = newProcess();
+		String backend = registry.defaultBackend();
+		onThreads(4, (thread) -> {
+			for (int i = 0; i < 15; i++) {
+				NamedLock lock = registry.getLock(name, backend, "worker");
+				assertThat(lock.tryLock(HANG, Duration.ofSeconds(30))).isTrue();
+				assertThat(lock.isHeldByCurrentOwner()).isTrue();
+				lock.unlock();
+			}
+		});
+		assertThat(registry.holds()).isEmpty();
+		NamedLock next = newProcess().getLock(name);
+		assertThat(next.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		next.unlock();
+		assertThat(this.events.lost).isEmpty();
+	}
+
+	@Test
+	void aHoldTakenAfterWaitingLongerThanItsLeaseIsLiveAndReleasesCleanly() throws Exception {
+		String name = uniqueName("long-wait");
+		NamedLock holder = newProcess().getLock(name);
+		assertThat(holder.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		LockRegistry waiterProcess = newProcess();
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<Boolean> waiter = startWaiter(pool, () -> {
+				NamedLock lock = waiterProcess.getLock(name);
+				boolean acquired = lock.tryLock(Duration.ofSeconds(10), Duration.ofMillis(500));
+				boolean held = lock.isHeldByCurrentOwner();
+				lock.unlock();
+				return acquired && held;
+			});
+			// Twice the waiter's lease: counted from the start of its wait, its hold would be over on arrival.
+			Thread.sleep(1_000);
+			holder.unlock();
+			assertThat(waiter.get(HANG.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(this.events.lost).isEmpty();
+	}
+
+	@Test
+	void unlockOfAHoldTheBackendLostRaisesLockLost() throws Exception {
+		for (Duration lease : new Duration[] { Duration.ofSeconds(30), null }) {
+			String name = uniqueName("backend-lost");
+			LockRegistry process = newProcess();
+			NamedLock lock = process.getLock(name);
+			assertThat(lock.tryLock(Duration.ZERO, lease)).isTrue();
+			long token = lock.fencingToken();
+			// The backend loses the hold behind the registry's back, as after a failover.
+			assertThat(this.backendOfProcess.get(process).release(name, lock.owner())).isTrue();
+			assertThatExceptionOfType(LockLostException.class).isThrownBy(lock::unlock)
+				.satisfies((ex) -> assertThat(ex.getFencingToken()).isEqualTo(token));
+			assertThat(lock.holdCount()).isZero();
+			assertThat(this.events.lost).anyMatch((lost) -> lost.startsWith(name));
+		}
+	}
+
+	@Test
+	void closingTheRegistryWhileAThreadHoldsTellsTheHolderFirstThenFreesTheLock() throws Exception {
+		String name = uniqueName("close");
+		LockRegistry other = newProcess();
+		List<Boolean> othersGotItWhileTheLossWasReported = new CopyOnWriteArrayList<>();
+		LockRegistry closing = newProcess(Duration.ofSeconds(30), new LockListener() {
+
+			@Override
+			public void lost(String backend, String lockName, long fencingToken, String reason) {
+				othersGotItWhileTheLossWasReported.add(tryOnce(other, lockName));
+			}
+
+		});
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			HoldingThread holder = HoldingThread.start(pool, () -> closing.getLock(name));
+			closing.close();
+			// The holder was told while the backend still had its hold: nobody could have taken over yet.
+			assertThat(othersGotItWhileTheLossWasReported).containsExactly(false);
+			assertThat(holder.finish()).isInstanceOf(LockLostException.class);
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		// Freed by the close, well before its lease of 30 s would have freed it.
+		NamedLock next = other.getLock(name);
+		assertThat(next.tryLock(Duration.ofSeconds(10), Duration.ofSeconds(30))).isTrue();
+		next.unlock();
+		String after = uniqueName("after-close");
+		assertThatIllegalStateException().isThrownBy(() -> closing.getLock(after).tryLock(Duration.ZERO))
+			.withMessageContaining("closed");
+		assertThat(tryOnce(other, after)).isTrue();
+	}
+
+	@Test
+	void anAcquisitionThatSucceedsAfterCloseFailsAndLeavesNoHold() throws Exception {
+		String name = uniqueName("close-while-waiting");
+		NamedLock holder = newProcess().getLock(name);
+		assertThat(holder.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		LockRegistry closing = newProcess();
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<Boolean> waiter = startWaiter(pool, () -> closing.getLock(name).tryLock(HANG, Duration.ofSeconds(30)));
+			Thread.sleep(300);
+			closing.close();
+			holder.unlock();
+			assertThatExceptionOfType(ExecutionException.class)
+				.isThrownBy(() -> waiter.get(HANG.toSeconds(), TimeUnit.SECONDS))
+				.withCauseInstanceOf(IllegalStateException.class)
+				.withMessageContaining("closed");
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(tryOnce(newProcess(), name)).isTrue();
+	}
+
+	private static boolean tryOnce(LockRegistry registry, String name) {
+		NamedLock lock = registry.getLock(name);
+		try {
+			if (!lock.tryLock(Duration.ZERO, Duration.ofSeconds(30))) {
+				return false;
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+		lock.unlock();
+		return true;
+	}
+
+	/** Runs {@code work} on that many threads at once; fails if any of them failed or hung. */
+	private static void onThreads(int threads, ThreadWork work) throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> workers = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				int thread = t;
+				workers.add(pool.submit(() -> {
+					work.run(thread);
+					return null;
+				}));
+			}
+			for (Future<?> worker : workers) {
+				worker.get(2, TimeUnit.MINUTES);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	/** Starts {@code waiter} on the pool and returns once it is about to wait. */
+	private static <T> Future<T> startWaiter(ExecutorService pool, Callable<T> waiter) throws InterruptedException {
+		CountDownLatch started = new CountDownLatch(1);
+		Future<T> result = pool.submit(() -> {
+			started.countDown();
+			return waiter.call();
+		});
+		started.await();
+		return result;
+	}
+
+	/** Runs {@code action} on two threads released by one barrier, and returns both results. */
+	private static <T> List<T> onTwoThreadsAtOnce(ExecutorService pool, Callable<T> action)
+			throws Exception {
+		CyclicBarrier start = new CyclicBarrier(2);
+		List<Future<T>> calls = new ArrayList<>();
+		for (int i = 0; i < 2; i++) {
+			calls.add(pool.submit(() -> {
+				start.await();
+				return action.call();
+			}));
+		}
+		List<T> results = new ArrayList<>();
+		for (Future<T> call : calls) {
+			results.add(call.get(2 * HANG.toSeconds(), TimeUnit.SECONDS));
+		}
+		return results;
+	}
+
+	/** What one of the threads of {@link #onThreads} does. */
+	@FunctionalInterface
+	private interface ThreadWork {
+
+		void run(int thread) throws Exception;
+
 	}
 
 	/**

@@ -1,49 +1,50 @@
 package io.distcore.lock.actuate;
 
-import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.LockRegistry.HoldInfo;
-import io.distcore.lock.NamedLock;
-import io.distcore.support.InstanceId;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * Health of the default lock backend, probed by taking and releasing a lock of this process's own; DOWN when
- * that fails. Details show the backend, the holds of this process and how many of them are lost.
+ * Health of every lock backend of the registry, each checked without a side effect
+ * ({@link io.distcore.lock.LockBackend#check()}: a {@code PING}, a {@code SELECT} reading no row, the ZooKeeper
+ * connection state, a {@code PING} to a majority of RedLock nodes), so that health requests write no key, row
+ * or node and never contend with the application's locks. DOWN when any backend fails its check. Details show
+ * each backend's result, the default backend, and how many holds this process has and how many are lost.
  */
 public class LockHealthIndicator extends AbstractHealthIndicator {
 
 	private final LockRegistry registry;
 
-	private final String probeName;
-
-	public LockHealthIndicator(LockRegistry registry, InstanceId instanceId) {
+	public LockHealthIndicator(LockRegistry registry) {
 		super("Lock backend health check failed");
 		this.registry = registry;
-		this.probeName = "distcore-health:" + instanceId.value();
 	}
 
 	@Override
-	protected void doHealthCheck(Health.Builder builder) throws Exception {
-		String backend = this.registry.defaultBackend();
-		NamedLock probe = this.registry.getLock(this.probeName, backend, "health-probe");
-		if (!probe.tryLock(Duration.ofSeconds(1), Duration.ofSeconds(5))) {
-			builder.unknown().withDetail("backend", backend).withDetail("probe", "another check holds the probe lock");
-			return;
+	protected void doHealthCheck(Health.Builder builder) {
+		Map<String, String> backends = new TreeMap<>();
+		boolean up = true;
+		for (String backend : this.registry.backends()) {
+			try {
+				this.registry.check(backend);
+				backends.put(backend, "UP");
+			}
+			catch (RuntimeException ex) {
+				up = false;
+				backends.put(backend, "DOWN: " + ex.getMessage());
+			}
 		}
-		probe.unlock();
-		long lost = this.registry.holds().stream().filter((hold) -> hold.lostReason() != null).count();
-		builder.up()
-			.withDetail("backend", backend)
-			.withDetail("holds", this.registry.holds().stream().filter((hold) -> !isProbe(hold)).count())
-			.withDetail("lost", lost);
-	}
-
-	private boolean isProbe(HoldInfo hold) {
-		return hold.name().equals(this.probeName);
+		List<HoldInfo> holds = this.registry.holds();
+		(up ? builder.up() : builder.down()).withDetail("default", this.registry.defaultBackend())
+			.withDetail("backends", backends)
+			.withDetail("holds", holds.size())
+			.withDetail("lost", holds.stream().filter((hold) -> hold.lostReason() != null).count());
 	}
 
 }

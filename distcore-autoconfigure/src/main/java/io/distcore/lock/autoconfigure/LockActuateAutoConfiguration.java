@@ -3,7 +3,6 @@ package io.distcore.lock.autoconfigure;
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.actuate.LockHealthIndicator;
 import io.distcore.lock.actuate.LocksEndpoint;
-import io.distcore.support.InstanceId;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -42,8 +41,8 @@ public final class LockActuateAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(name = "locksHealthIndicator")
-		LockHealthIndicator locksHealthIndicator(LockRegistry registry, InstanceId instanceId) {
-			return new LockHealthIndicator(registry, instanceId);
+		LockHealthIndicator locksHealthIndicator(LockRegistry registry) {
+			return new LockHealthIndicator(registry);
 		}
 
 	}

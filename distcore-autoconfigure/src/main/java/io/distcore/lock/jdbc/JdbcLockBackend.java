@@ -1,9 +1,11 @@
 package io.distcore.lock.jdbc;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +16,7 @@ import javax.sql.DataSource;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockGrant;
 import io.distcore.support.AutoCommitJdbc;
 import io.distcore.support.DatabaseProduct;
 import org.apache.commons.logging.Log;
@@ -59,6 +62,9 @@ public final class JdbcLockBackend implements LockBackend {
 	private static final String DEFAULT_TABLE_NAME = "distcore_lock";
 
 	private static final int DEADLOCK_ATTEMPTS = 3;
+
+	/** Reads no row, but fails unless the database answers and the lock table exists. */
+	private static final String CHECK = "SELECT COUNT(*) FROM %s WHERE 1 = 0";
 
 	private final AutoCommitJdbc jdbc;
 
@@ -127,7 +133,7 @@ public final class JdbcLockBackend implements LockBackend {
 	 * waiters spread out), and a last attempt at the deadline.
 	 */
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		checkNameAndOwner(name, owner);
 		checkLease(leaseTime);
@@ -139,14 +145,18 @@ public final class JdbcLockBackend implements LockBackend {
 			if (Thread.interrupted()) {
 				throw new InterruptedException("Interrupted while waiting for lock '" + name + "'");
 			}
-			OptionalLong token = execute("acquire", name,
-					(dialect, connection) -> dialect.acquire(connection, name, owner, leaseMillis));
-			if (token.isPresent()) {
-				return token;
+			Optional<LockGrant> grant = execute("acquire", name, (dialect, connection) -> {
+				// Taken once the connection is there, so that a wait for the pool does not shorten the lease.
+				long attemptStart = System.nanoTime();
+				OptionalLong token = dialect.acquire(connection, name, owner, leaseMillis);
+				return token.isPresent() ? Optional.of(new LockGrant(token.getAsLong(), attemptStart)) : Optional.empty();
+			});
+			if (grant.isPresent()) {
+				return grant;
 			}
 			long remaining = deadline - System.nanoTime();
 			if (remaining <= 0) {
-				return token;
+				return grant;
 			}
 			long jittered = delay - ThreadLocalRandom.current().nextLong(delay / 2 + 1);
 			TimeUnit.NANOSECONDS.sleep(Math.min(remaining, jittered));
@@ -166,6 +176,22 @@ public final class JdbcLockBackend implements LockBackend {
 	public boolean release(String name, String owner) {
 		checkNameAndOwner(name, owner);
 		return execute("release", name, (dialect, connection) -> dialect.release(connection, name, owner));
+	}
+
+	/**
+	 * Runs a {@code SELECT} on the lock table that reads no row: it writes nothing and takes no row lock.
+	 */
+	@Override
+	public void check() {
+		String sql = CHECK.formatted(this.tableName);
+		execute("check", "(health check)", (dialect, connection) -> {
+			try (Statement statement = connection.createStatement()) {
+				statement.setQueryTimeout(this.queryTimeoutSeconds);
+				try (ResultSet result = statement.executeQuery(sql)) {
+					return result.next();
+				}
+			}
+		});
 	}
 
 	/**

@@ -3,7 +3,7 @@ package io.distcore.lock.redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -12,13 +12,17 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockGrant;
 
 import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.RedisConnectionCommands;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -108,7 +112,7 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 	}
 
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
@@ -119,14 +123,15 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		try {
 			while (true) {
 				long seen = (signal != null) ? signal.count() : 0;
+				long attemptStart = System.nanoTime();
 				List<?> reply = execute(ACQUIRE, name, keys, owner, lease);
 				long value = ((Number) reply.get(1)).longValue();
 				if (((Number) reply.get(0)).longValue() == 1) {
-					return OptionalLong.of(value);
+					return Optional.of(new LockGrant(value, attemptStart));
 				}
 				long remaining = deadline - System.nanoTime();
 				if (remaining <= 0) {
-					return OptionalLong.empty();
+					return Optional.empty();
 				}
 				if (signal == null) {
 					// A release published before the subscription is not heard: subscribe, then try again at once.
@@ -154,6 +159,19 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 	@Override
 	public boolean release(String name, String owner) {
 		return execute(RELEASE, name, List.of(lockKey(name)), owner, this.releaseChannel, name) == 1;
+	}
+
+	/**
+	 * Sends {@code PING}, which writes nothing.
+	 */
+	@Override
+	public void check() {
+		try {
+			this.redis.execute((RedisCallback<String>) RedisConnectionCommands::ping);
+		}
+		catch (DataAccessException ex) {
+			throw new LockBackendUnavailableException("Redis did not answer PING: " + ex.getMessage(), ex);
+		}
 	}
 
 	/**

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -19,10 +20,12 @@ import java.util.concurrent.TimeUnit;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockGrant;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.curator.CuratorZookeeperClient;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.utils.ZKPaths;
@@ -116,7 +119,7 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 	 * a connection first; a node left behind by a timeout, an interrupt or a failure is deleted.
 	 */
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		long deadline = System.nanoTime() + waitTime.toNanos();
 		awaitConnection(name);
@@ -147,11 +150,14 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 		boolean held = false;
 		try {
 			OptionalLong token = awaitTurn(name, queue, node, created, deadline);
-			if (token.isPresent()) {
-				hold(new HoldKey(name, owner), node, leaseTime);
-				held = true;
+			if (token.isEmpty()) {
+				return Optional.empty();
 			}
-			return token;
+			// The lease is this client's scheduled deletion, which hold() starts after this instant.
+			long leaseStartedAt = System.nanoTime();
+			hold(new HoldKey(name, owner), node, leaseTime);
+			held = true;
+			return Optional.of(new LockGrant(token.getAsLong(), leaseStartedAt));
 		}
 		finally {
 			if (!held) {
@@ -210,6 +216,18 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 	public void onLoss(LossCallback callback) {
 		Assert.notNull(callback, "LossCallback must not be null");
 		this.lossCallback = callback;
+	}
+
+	/**
+	 * Looks at the client's connection state only: ZooKeeper is sent nothing.
+	 */
+	@Override
+	public void check() {
+		CuratorZookeeperClient zookeeper = this.client.getZookeeperClient();
+		if (this.client.getState() != CuratorFrameworkState.STARTED || !zookeeper.isConnected()) {
+			throw new LockBackendUnavailableException(
+					"ZooKeeper is not connected at " + zookeeper.getCurrentConnectionString());
+		}
 	}
 
 	/**
