@@ -1,7 +1,7 @@
 package io.distcore.lock;
 
 import java.time.Duration;
-import java.util.OptionalLong;
+import java.util.Optional;
 
 /**
  * What a lock backend implements: one named lock per {@code name}, held by at most one {@code owner} at a
@@ -28,12 +28,12 @@ public interface LockBackend {
 	 * @param leaseTime how long the lock stays held without {@link #renew renewal}; the backend frees it after
 	 * that even if the owner never releases it
 	 * @param waitTime how long to wait for a holder to go away; zero means try once
-	 * @return the fencing token of the new hold, strictly greater than every token handed out before for this
-	 * name; empty when the wait ran out
+	 * @return the new hold: its fencing token, strictly greater than every token handed out before for this
+	 * name, and when its lease started; empty when the wait ran out
 	 * @throws InterruptedException if the thread was interrupted while waiting; nothing is held then
 	 * @throws LockBackendUnavailableException if the backend cannot be reached; nothing is held then
 	 */
-	OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime) throws InterruptedException;
+	Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime) throws InterruptedException;
 
 	/**
 	 * Extends a hold of {@code owner} to {@code leaseTime} from now.

@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -269,21 +269,21 @@ public final class LockRegistry implements AutoCloseable {
 			boolean watchdog = leaseTime == null || leaseTime.isZero();
 			Duration lease = watchdog ? LockRegistry.this.watchdogLease : leaseTime;
 			long start = System.nanoTime();
-			OptionalLong token;
+			Optional<LockGrant> grant;
 			try {
-				token = this.backend.acquire(name, owner, lease, waitTime);
+				grant = this.backend.acquire(name, owner, lease, waitTime);
 			}
 			catch (LockBackendUnavailableException ex) {
 				LockRegistry.this.listener.backendFailed(this.backend.name(), name, ex);
 				throw ex;
 			}
 			Duration waited = Duration.ofNanos(System.nanoTime() - start);
-			if (token.isEmpty()) {
+			if (grant.isEmpty()) {
 				LockRegistry.this.listener.notAcquired(this.backend.name(), name, waited);
 				return false;
 			}
 			// The lease started no later than the call did, so expiry is judged from `start`.
-			Hold hold = new Hold(name, owner, token.getAsLong(), start, lease, watchdog);
+			Hold hold = new Hold(name, owner, grant.get().fencingToken(), start, lease, watchdog);
 			Hold raced = this.holds.putIfAbsent(key, hold);
 			if (raced != null) {
 				// The same explicit owner acquired on two threads at once: one hold, counted twice.

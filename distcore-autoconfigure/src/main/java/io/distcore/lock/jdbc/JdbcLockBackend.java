@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import javax.sql.DataSource;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockGrant;
 import io.distcore.support.AutoCommitJdbc;
 import io.distcore.support.DatabaseProduct;
 import org.apache.commons.logging.Log;
@@ -127,7 +129,7 @@ public final class JdbcLockBackend implements LockBackend {
 	 * waiters spread out), and a last attempt at the deadline.
 	 */
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		checkNameAndOwner(name, owner);
 		checkLease(leaseTime);
@@ -139,14 +141,15 @@ public final class JdbcLockBackend implements LockBackend {
 			if (Thread.interrupted()) {
 				throw new InterruptedException("Interrupted while waiting for lock '" + name + "'");
 			}
+			long attemptStart = System.nanoTime();
 			OptionalLong token = execute("acquire", name,
 					(dialect, connection) -> dialect.acquire(connection, name, owner, leaseMillis));
 			if (token.isPresent()) {
-				return token;
+				return Optional.of(new LockGrant(token.getAsLong(), attemptStart));
 			}
 			long remaining = deadline - System.nanoTime();
 			if (remaining <= 0) {
-				return token;
+				return Optional.empty();
 			}
 			long jittered = delay - ThreadLocalRandom.current().nextLong(delay / 2 + 1);
 			TimeUnit.NANOSECONDS.sleep(Math.min(remaining, jittered));

@@ -2,12 +2,13 @@ package io.distcore.lock.local;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockGrant;
 
 /**
  * Locks that exclude threads of this JVM only; for a single process, tests and development. Leases are judged
@@ -24,7 +25,7 @@ public final class LocalLockBackend implements LockBackend {
 	}
 
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		Entry entry = this.entries.computeIfAbsent(name, (ignored) -> new Entry());
 		long deadline = System.nanoTime() + waitTime.toNanos();
@@ -35,11 +36,11 @@ public final class LocalLockBackend implements LockBackend {
 				if (entry.owner == null || now - entry.expiresAt >= 0) {
 					entry.owner = owner;
 					entry.expiresAt = now + leaseTime.toNanos();
-					return OptionalLong.of(++entry.lastToken);
+					return Optional.of(new LockGrant(++entry.lastToken, now));
 				}
 				long remaining = deadline - now;
 				if (remaining <= 0) {
-					return OptionalLong.empty();
+					return Optional.empty();
 				}
 				entry.released.awaitNanos(Math.min(remaining, entry.expiresAt - now));
 			}

@@ -3,7 +3,7 @@ package io.distcore.lock.redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockGrant;
 
 import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.dao.QueryTimeoutException;
@@ -108,7 +109,7 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 	}
 
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
@@ -119,14 +120,15 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		try {
 			while (true) {
 				long seen = (signal != null) ? signal.count() : 0;
+				long attemptStart = System.nanoTime();
 				List<?> reply = execute(ACQUIRE, name, keys, owner, lease);
 				long value = ((Number) reply.get(1)).longValue();
 				if (((Number) reply.get(0)).longValue() == 1) {
-					return OptionalLong.of(value);
+					return Optional.of(new LockGrant(value, attemptStart));
 				}
 				long remaining = deadline - System.nanoTime();
 				if (remaining <= 0) {
-					return OptionalLong.empty();
+					return Optional.empty();
 				}
 				if (signal == null) {
 					// A release published before the subscription is not heard: subscribe, then try again at once.

@@ -3,7 +3,7 @@ package io.distcore.lock.redlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockGrant;
 import io.distcore.lock.RedLockQuorumException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -186,7 +187,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	 * @throws RedLockQuorumException if fewer than a majority of the nodes answered an attempt
 	 */
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
@@ -217,7 +218,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 			if (grants >= this.quorum && leaseNanos - (System.nanoTime() - start) - drift > 0
 					&& raiseToken(name, granted, token) >= this.quorum
 					&& leaseNanos - (System.nanoTime() - start) - drift > 0) {
-				return OptionalLong.of(token);
+				return Optional.of(new LockGrant(token, start));
 			}
 			releaseOnEveryNode(name, owner);
 			if (answered < this.quorum) {
@@ -228,7 +229,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 			}
 			long remaining = deadline - System.nanoTime();
 			if (remaining <= 0) {
-				return OptionalLong.empty();
+				return Optional.empty();
 			}
 			long delay = ThreadLocalRandom.current().nextLong(this.retryDelayNanos + 1);
 			TimeUnit.NANOSECONDS.sleep(Math.min(delay, remaining));

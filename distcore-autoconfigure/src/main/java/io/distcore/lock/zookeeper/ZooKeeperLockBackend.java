@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockGrant;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.curator.CuratorZookeeperClient;
@@ -116,9 +118,10 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 	 * a connection first; a node left behind by a timeout, an interrupt or a failure is deleted.
 	 */
 	@Override
-	public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
-		long deadline = System.nanoTime() + waitTime.toNanos();
+		long start = System.nanoTime();
+		long deadline = start + waitTime.toNanos();
 		awaitConnection(name);
 		String queue = queuePath(name);
 		Attempt attempt = new Attempt(queue, owner + '\n' + UUID.randomUUID());
@@ -151,7 +154,7 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 				hold(new HoldKey(name, owner), node, leaseTime);
 				held = true;
 			}
-			return token;
+			return held ? Optional.of(new LockGrant(token.getAsLong(), start)) : Optional.empty();
 		}
 		finally {
 			if (!held) {

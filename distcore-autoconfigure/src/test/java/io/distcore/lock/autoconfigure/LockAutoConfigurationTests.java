@@ -2,10 +2,11 @@ package io.distcore.lock.autoconfigure;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockGrant;
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.aop.DistributedLockAdvisor;
 import io.distcore.lock.aop.LockLostTransactionGuard;
@@ -114,7 +115,7 @@ class LockAutoConfigurationTests {
 				}
 
 				@Override
-				public OptionalLong acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+				public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 						throws InterruptedException {
 					return local.acquire(name, owner, leaseTime, waitTime);
 				}

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcore.lock.LockBackendUnavailableException;
+import io.distcore.lock.LockGrant;
 import io.distcore.test.JdbcEndpoint;
 import io.distcore.test.TcpProxy;
 import io.distcore.test.TestServices;
@@ -56,14 +57,14 @@ class JdbcLockBackendTests {
 			JdbcLockBackend second = table.newBackend(secondPool);
 			String name = uniqueName("takeover");
 
-			OptionalLong stale = first.acquire(name, "first", LONG_LEASE, Duration.ZERO);
+			Optional<LockGrant> stale = first.acquire(name, "first", LONG_LEASE, Duration.ZERO);
 			assertThat(stale).isPresent();
 			assertThat(second.acquire(name, "second", LONG_LEASE, Duration.ZERO)).isEmpty();
 			// The last renewal the holder makes before it stalls.
 			assertThat(first.renew(name, "first", Duration.ofMillis(300))).isTrue();
-			OptionalLong next = second.acquire(name, "second", LONG_LEASE, HANG);
+			Optional<LockGrant> next = second.acquire(name, "second", LONG_LEASE, HANG);
 			assertThat(next).isPresent();
-			assertThat(next.getAsLong()).isEqualTo(stale.getAsLong() + 1);
+			assertThat(next.get().fencingToken()).isEqualTo(stale.get().fencingToken() + 1);
 
 			assertThat(first.renew(name, "first", LONG_LEASE)).isFalse();
 			assertThat(first.release(name, "first")).isFalse();
@@ -71,7 +72,8 @@ class JdbcLockBackendTests {
 			assertThat(second.renew(name, "second", LONG_LEASE)).isTrue();
 			assertThat(second.release(name, "second")).isTrue();
 			assertThat(second.release(name, "second")).isFalse();
-			assertThat(first.acquire(name, "first", LONG_LEASE, Duration.ZERO)).hasValue(next.getAsLong() + 1);
+			assertThat(first.acquire(name, "first", LONG_LEASE, Duration.ZERO).map(LockGrant::fencingToken))
+				.hasValue(next.get().fencingToken() + 1);
 		}
 	}
 
@@ -87,7 +89,7 @@ class JdbcLockBackendTests {
 			String name = uniqueName("clock");
 			Duration lease = Duration.ofSeconds(60);
 
-			OptionalLong token = west.acquire(name, "west", lease, Duration.ZERO);
+			Optional<LockGrant> token = west.acquire(name, "west", lease, Duration.ZERO);
 			assertThat(token).isPresent();
 			// Measured entirely inside the database: the JVM clock plays no part in the expiry.
 			Long remainingMillis = table.admin()
@@ -97,7 +99,8 @@ class JdbcLockBackendTests {
 			// look long past here.
 			assertThat(east.acquire(name, "east", lease, Duration.ZERO)).isEmpty();
 			assertThat(east.renew(name, "west", Duration.ofMillis(1))).isTrue();
-			assertThat(east.acquire(name, "east", lease, HANG)).hasValue(token.getAsLong() + 1);
+			assertThat(east.acquire(name, "east", lease, HANG).map(LockGrant::fencingToken))
+				.hasValue(token.get().fencingToken() + 1);
 		}
 	}
 
@@ -196,7 +199,7 @@ class JdbcLockBackendTests {
 
 			ExecutorService thread = Executors.newSingleThreadExecutor();
 			try {
-				Future<OptionalLong> waiting = thread
+				Future<Optional<LockGrant>> waiting = thread
 					.submit(() -> waiter.acquire(name, "waiter", LONG_LEASE, Duration.ofSeconds(60)));
 				Thread.sleep(300);
 				proxy.close();
@@ -220,12 +223,12 @@ class JdbcLockBackendTests {
 			JdbcLockBackend backend = table.newBackend(pool);
 			backend.createSchema();
 			String name = uniqueName("row");
-			assertThat(backend.acquire(name, "a", LONG_LEASE, Duration.ZERO)).hasValue(1);
+			assertThat(backend.acquire(name, "a", LONG_LEASE, Duration.ZERO).map(LockGrant::fencingToken)).hasValue(1L);
 			assertThat(backend.release(name, "a")).isTrue();
 			Map<String, Object> row = table.admin()
 				.queryForMap("SELECT owner, token FROM " + table.name + " WHERE name = ?", name);
 			assertThat(row).containsEntry("OWNER", null).containsEntry("TOKEN", 1L);
-			assertThat(backend.acquire(name, "b", LONG_LEASE, Duration.ZERO)).hasValue(2);
+			assertThat(backend.acquire(name, "b", LONG_LEASE, Duration.ZERO).map(LockGrant::fencingToken)).hasValue(2L);
 		}
 	}
 
@@ -309,7 +312,7 @@ class JdbcLockBackendTests {
 		private final Map<String, AtomicLong> lastToken = new ConcurrentHashMap<>();
 
 		void holdBriefly(JdbcLockBackend backend, String name, String owner, Duration waitTime) throws Exception {
-			OptionalLong token = backend.acquire(name, owner, LONG_LEASE, waitTime);
+			Optional<LockGrant> token = backend.acquire(name, owner, LONG_LEASE, waitTime);
 			if (token.isEmpty()) {
 				assertThat(waitTime).isZero();
 				return;
@@ -317,8 +320,8 @@ class JdbcLockBackendTests {
 			AtomicInteger inside = this.inside.computeIfAbsent(name, (ignored) -> new AtomicInteger());
 			assertThat(inside.incrementAndGet()).as("owners inside %s", name).isEqualTo(1);
 			AtomicLong last = this.lastToken.computeIfAbsent(name, (ignored) -> new AtomicLong());
-			assertThat(token.getAsLong()).isGreaterThan(last.get());
-			last.set(token.getAsLong());
+			assertThat(token.get().fencingToken()).isGreaterThan(last.get());
+			last.set(token.get().fencingToken());
 			this.holds.computeIfAbsent(name, (ignored) -> new AtomicInteger()).incrementAndGet();
 			assertThat(backend.renew(name, owner, LONG_LEASE)).isTrue();
 			inside.decrementAndGet();

@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.distcore.lock.AbstractLockBackendContractTests;
 import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockGrant;
 import io.distcore.lock.RedLockQuorumException;
 import io.distcore.test.RedisEndpoint;
 import io.distcore.test.TcpProxy;
@@ -77,13 +78,13 @@ class RedLockBackendTests extends AbstractLockBackendContractTests {
 		down(0, 1);
 		RedLockBackend second = proxiedBackend();
 
-		OptionalLong token = first.acquire(name, "first", LEASE, Duration.ZERO);
+		Optional<LockGrant> token = first.acquire(name, "first", LEASE, Duration.ZERO);
 		assertThat(token).isPresent();
 		assertThat(second.acquire(name, "second", LEASE, Duration.ofMillis(300))).isEmpty();
 		assertThat(first.release(name, "first")).isTrue();
-		OptionalLong next = second.acquire(name, "second", LEASE, Duration.ofSeconds(5));
+		Optional<LockGrant> next = second.acquire(name, "second", LEASE, Duration.ofSeconds(5));
 		assertThat(next).isPresent();
-		assertThat(next.getAsLong()).isGreaterThan(token.getAsLong());
+		assertThat(next.get().fencingToken()).isGreaterThan(token.get().fencingToken());
 		assertThat(first.release(name, "first")).isFalse();
 		assertThat(second.release(name, "second")).isTrue();
 	}
@@ -155,10 +156,10 @@ class RedLockBackendTests extends AbstractLockBackendContractTests {
 	}
 
 	private long lockAndUnlock(RedLockBackend backend, String name) throws InterruptedException {
-		OptionalLong token = backend.acquire(name, "owner", LEASE, Duration.ofSeconds(5));
+		Optional<LockGrant> token = backend.acquire(name, "owner", LEASE, Duration.ofSeconds(5));
 		assertThat(token).isPresent();
 		assertThat(backend.release(name, "owner")).isTrue();
-		return token.getAsLong();
+		return token.get().fencingToken();
 	}
 
 	/**
