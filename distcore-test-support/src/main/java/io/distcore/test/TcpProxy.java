@@ -7,13 +7,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP forwarder on a loopback port in front of one server, so a test can take that "server" down and bring it
  * back without touching the shared one. While down it closes every connection it has and every new one at once,
- * which a client sees as a dead server.
+ * which a client sees as a dead server. While swallowing it keeps every connection open and forwards nothing, which
+ * a client sees as a server that hangs or a network that drops packets; with a delay it forwards late.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -24,6 +27,10 @@ public final class TcpProxy implements AutoCloseable {
 	private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
 
 	private volatile boolean down;
+
+	private volatile boolean swallowing;
+
+	private volatile long delayNanos;
 
 	public TcpProxy(String host, int port) throws IOException {
 		this.target = new InetSocketAddress(host, port);
@@ -51,10 +58,29 @@ public final class TcpProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Accepts connections again.
+	 * Keeps every connection open and accepts new ones, but drops every byte in either direction until
+	 * {@link #up()}. Bytes dropped are lost: a client whose requests were swallowed waits for replies that never
+	 * come, also after {@code up()}.
+	 */
+	public void swallow() {
+		this.swallowing = true;
+	}
+
+	/**
+	 * Holds every chunk of bytes, in either direction, for {@code delay} before forwarding it, until set back to
+	 * zero; a request and its reply are each delayed.
+	 * @param delay how long to hold each chunk
+	 */
+	public void delay(Duration delay) {
+		this.delayNanos = delay.toNanos();
+	}
+
+	/**
+	 * Accepts and forwards connections again (neither down nor swallowing).
 	 */
 	public void up() {
 		this.down = false;
+		this.swallowing = false;
 	}
 
 	@Override
@@ -90,11 +116,15 @@ public final class TcpProxy implements AutoCloseable {
 			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
 				int read;
 				while ((read = in.read(buffer)) >= 0) {
+					if (this.swallowing) {
+						continue;
+					}
+					TimeUnit.NANOSECONDS.sleep(this.delayNanos);
 					out.write(buffer, 0, read);
 					out.flush();
 				}
 			}
-			catch (IOException ex) {
+			catch (IOException | InterruptedException ex) {
 				// One side went away: close both below.
 			}
 			closeQuietly(from);

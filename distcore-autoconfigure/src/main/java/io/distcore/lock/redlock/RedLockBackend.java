@@ -8,13 +8,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockGrant;
 import io.distcore.lock.RedLockQuorumException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -28,12 +35,39 @@ import org.springframework.util.Assert;
 
 /**
  * Locks held on a majority of independent Redis servers, following the published RedLock algorithm: the
- * acquirer notes the time, asks every node in parallel to set the lock key to its owner value with the lease
- * as expiry, and holds the lock if at least {@code N/2+1} nodes agreed and the validity
- * {@code lease − elapsed − drift} (drift = lease·1% + 2 ms) is still positive. Otherwise it releases on every
- * node, including those that did not answer, and retries after a random delay of up to {@code retryDelay}
- * while wait time remains. Waiting is done by these retries, not by notifications: a released lock is taken
- * over within {@code retryDelay} plus one round trip, and a waiter never sleeps past its wait time.
+ * acquirer notes the time, asks every node at once to set the lock key to its owner value with the lease as
+ * expiry, and holds the lock if at least {@code N/2+1} nodes agreed and the validity
+ * {@code lease − elapsed − drift} (drift = lease·1% + 2 ms, elapsed counted from the start of the round) is still
+ * positive. Otherwise it releases on every node, including those that did not answer, and retries after a random
+ * delay of up to {@code retryDelay} while wait time remains. Waiting is done by these retries, not by
+ * notifications: a released lock is taken over within {@code retryDelay} plus one round trip, and a waiter never
+ * sleeps past its wait time.
+ * <p>
+ * <strong>Rounds and silent nodes.</strong> A round sends its command to every node at once, from the calling
+ * thread and without blocking on any node, then waits at most the node timeout for the replies; it ends as soon as
+ * a majority answered alike (the outcome cannot change any more) or every node answered. A node without a live
+ * connection is not waited for: it counts as not answering in that round while a connection attempt runs in the
+ * background, so a node that drops packets, accepts connections and never answers, or never completes a
+ * connection costs a round nothing beyond what the answering nodes take. A connection on which every command has
+ * gone unanswered for longer than a connection attempt may take (the node timeout, at least 1 s) is closed and
+ * replaced in the background: its replies, if they ever come, belong to commands long given up. Commands such a
+ * connection had sent may still be applied by the node later; the orphaned holds they leave cost other owners
+ * that node's vote until their leases end, never mutual exclusion, and the same owner takes them over at once
+ * (see below).
+ * <p>
+ * <strong>Validity, renewal and release.</strong> A grant reports the start of the round that won as
+ * {@link LockGrant#leaseStartedAt()}: the hold is valid until then plus {@code lease − drift}. A renewal counts only
+ * replies that arrived within {@code lease − drift} of the start of its round; replies later than that count as
+ * not answered. Renewal and release answer alike: {@code true} if a majority still had the hold (and renewed or
+ * deleted it); {@code false} if so many nodes answered that they did not have it that the rest, even all holding
+ * it, would be no majority (the hold was lost); a {@link RedLockQuorumException} if too few answered to tell. So a
+ * hold that expired, was deleted or was taken over on a majority is reported lost at release, while one still
+ * intact on a majority is released cleanly whatever the minority says.
+ * <p>
+ * <strong>Lost replies.</strong> A node that applied an acquisition whose reply was lost keeps the key with this
+ * owner's value. The acquire script treats a key already held by the same owner as granted: it refreshes the lease
+ * and draws a new token like any grant, so the owner's next attempt succeeds at once instead of waiting out its own
+ * orphaned hold, and tokens keep increasing.
  * <p>
  * Martin Kleppmann's critique ("How to do distributed locking", 2016): the algorithm's safety rests on timing
  * assumptions that real systems break. A GC pause, a clock jump or a delayed network packet can let a client
@@ -58,8 +92,9 @@ import org.springframework.util.Assert;
 public final class RedLockBackend implements LockBackend, AutoCloseable {
 
 	/**
-	 * Takes the lock on one node if it is free or already this owner's (left over from an earlier round whose
-	 * release did not reach the node) and draws that node's next token in the same atomic step.
+	 * Takes the lock on one node if it is free or already this owner's (left over from an acquisition whose reply
+	 * was lost, or from an earlier round whose release did not reach the node), refreshing the lease, and draws
+	 * that node's next token in the same atomic step.
 	 */
 	private static final String ACQUIRE = """
 			local current = redis.call('get', KEYS[1])
@@ -96,6 +131,9 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 			return 0
 			""";
 
+	/** The renew, release and raise-token scripts answer 1 where they took effect. */
+	private static final Predicate<Long> APPLIED = (reply) -> reply == 1;
+
 	private static final long DRIFT_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
 	/**
@@ -117,12 +155,14 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 
 	private final long retryDelayNanos;
 
+	private final long connectTimeoutNanos;
+
 	private final String keyPrefix;
 
 	/**
 	 * Creates a backend and connects to every node, waiting until each connection is established or has
-	 * failed, at most {@value #INITIAL_CONNECT_WAIT_SECONDS} s. Nodes that are down are connected later, when
-	 * an operation finds them missing.
+	 * failed, at most {@value #INITIAL_CONNECT_WAIT_SECONDS} s. Nodes that are down or silent are connected in the
+	 * background later, when a round finds them without a connection.
 	 * @param nodes independent Redis servers, at least 3
 	 * @param nodeTimeout longest time one node may take to answer one command
 	 * @param retryDelay upper bound of the random delay between two attempts
@@ -145,6 +185,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 			.build();
 		this.client = RedisClient.create(this.resources);
 		Duration connectTimeout = (nodeTimeout.compareTo(Duration.ofSeconds(1)) > 0) ? nodeTimeout : Duration.ofSeconds(1);
+		this.connectTimeoutNanos = connectTimeout.toNanos();
 		// Rejecting commands while disconnected keeps them from being replayed long after their round ended.
 		// Commands time out after the node timeout; the connection handshake, which runs with the URI's
 		// timeout, gets the connect timeout so that a cold start does not fail it.
@@ -160,14 +201,11 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		}
 		this.nodes = List.copyOf(connecting);
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(INITIAL_CONNECT_WAIT_SECONDS);
-		this.nodes.forEach((node) -> node.connection(System.nanoTime()));
+		this.nodes.forEach(Node::live);
+		this.nodes.forEach((node) -> node.awaitConnection(deadline));
 		// The first script of a JVM loads and compiles Lettuce's reply parsing: pay for that here, not within
 		// the first round's node timeout.
-		List<CompletableFuture<List<Object>>> warmUps = new ArrayList<>();
-		for (Node node : this.nodes) {
-			warmUps.add(node.eval(deadline, "return {1, 1}", ScriptOutputType.MULTI, new String[0]));
-		}
-		await(warmUps, deadline);
+		onEveryNode(deadline, (reply) -> true, "return {1, 1}", ScriptOutputType.MULTI, new String[0]);
 	}
 
 	@Override
@@ -180,10 +218,15 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	 * <p>
 	 * Why the token strictly increases even when each hold uses a different majority: on every node where the
 	 * lock was set, the same script increments that node's token counter, and the hold's token is the highest
-	 * value returned. Before reporting success the token is written back ({@code max(counter, token)}) on the
-	 * nodes that granted the lock, and the write-back must succeed on a majority. Any two majorities overlap in
-	 * at least one node, so the next hold's majority contains a node whose counter is at least this token, and
-	 * its increment, hence the next hold's maximum, is greater.
+	 * value among the grants the round counted. Before reporting success the token is written back
+	 * ({@code max(counter, token)}) on the nodes that granted the lock, and the write-back must succeed on a
+	 * majority within the validity. Any two majorities overlap in at least one node, so the next hold's majority
+	 * contains a node whose counter is at least this token, and its increment, hence the next hold's maximum, is
+	 * greater.
+	 * <p>
+	 * The grant's {@link LockGrant#leaseStartedAt() leaseStartedAt} is the start of the winning round, before any
+	 * node set its expiry, so {@code leaseStartedAt + lease − drift} never lies past the end of the lease on a
+	 * majority (clock drift aside, which the drift term covers).
 	 * @throws RedLockQuorumException if fewer than a majority of the nodes answered an attempt
 	 */
 	@Override
@@ -194,11 +237,11 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		long deadline = System.nanoTime() + waitTime.toNanos();
 		String[] keys = { lockKey(name), tokenKey(name) };
 		String lease = Long.toString(leaseTime.toMillis());
-		long leaseNanos = leaseTime.toNanos();
-		long drift = leaseNanos / 100 + DRIFT_FLOOR_NANOS;
+		long validity = validity(leaseTime);
 		while (true) {
 			long start = System.nanoTime();
-			List<List<Object>> replies = onEveryNode(ACQUIRE, ScriptOutputType.MULTI, keys, owner, lease);
+			List<List<Object>> replies = onEveryNode(start + this.nodeTimeoutNanos, RedLockBackend::granted, ACQUIRE,
+					ScriptOutputType.MULTI, keys, owner, lease);
 			int answered = 0;
 			boolean[] granted = new boolean[this.nodes.size()];
 			int grants = 0;
@@ -209,18 +252,19 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 					continue;
 				}
 				answered++;
-				if (((Number) reply.get(0)).longValue() == 1) {
+				if (granted(reply)) {
 					granted[i] = true;
 					grants++;
 					token = Math.max(token, ((Number) reply.get(1)).longValue());
 				}
 			}
-			if (grants >= this.quorum && leaseNanos - (System.nanoTime() - start) - drift > 0
-					&& raiseToken(name, granted, token) >= this.quorum
-					&& leaseNanos - (System.nanoTime() - start) - drift > 0) {
+			if (grants >= this.quorum && System.nanoTime() - start < validity
+					&& raiseToken(name, granted, token, start + validity) >= this.quorum
+					&& System.nanoTime() - start < validity) {
 				return Optional.of(new LockGrant(token, start));
 			}
-			releaseOnEveryNode(name, owner);
+			// Not awaited: each node gets this release after the acquisition it undoes, on the same connection.
+			onEveryNodeUnawaited(RELEASE, ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner);
 			if (answered < this.quorum) {
 				throw new RedLockQuorumException(name, answered, this.nodes.size());
 			}
@@ -239,45 +283,37 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * Renewed if a majority of the nodes still had this owner's hold and extended it.
-	 * @throws RedLockQuorumException if too few nodes answered to tell whether a majority renewed
+	 * Renewed if a majority of the nodes still had this owner's hold and extended it within
+	 * {@code lease − drift} of the start of the renewal; a node whose reply came later counts as not answering, so
+	 * the renewed lease is valid from the start of the renewal for {@code lease − drift}.
+	 * @return {@code false} if so many nodes answered that they no longer had the hold that the others, even all
+	 * holding it, would be no majority
+	 * @throws RedLockQuorumException if too few nodes answered in time to tell whether a majority renewed
 	 */
 	@Override
 	public boolean renew(String name, String owner, Duration leaseTime) {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
-		List<Long> replies = onEveryNode(RENEW, ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner,
-				Long.toString(leaseTime.toMillis()));
-		int renewed = count(replies, 1L);
-		int silent = count(replies, null);
-		if (renewed >= this.quorum) {
-			return true;
-		}
-		if (renewed + silent < this.quorum) {
-			return false;
-		}
-		throw new RedLockQuorumException(name, replies.size() - silent, replies.size());
+		long start = System.nanoTime();
+		long validity = validity(leaseTime);
+		List<Long> replies = onEveryNode(start + Math.min(this.nodeTimeoutNanos, validity), APPLIED, RENEW,
+				ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner, Long.toString(leaseTime.toMillis()));
+		return majority(name, replies, System.nanoTime() - start < validity);
 	}
 
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * Deletes this owner's hold on every node and reports {@code true} if at least one node still had it. A
-	 * majority is not required: nodes whose copy expired early change nothing, and a hold that was lost
-	 * while it was in use is reported by {@link #renew} (watchdog holds) or by the lease end (explicit
-	 * leases), not by the release.
-	 * @throws RedLockQuorumException if no node had the hold and fewer than a majority answered
+	 * Deletes this owner's hold on every node. The hold was intact if a majority still had it, whatever the
+	 * minority says: a hold lost on a majority (expired, deleted, taken over) is reported lost, not released.
+	 * @return {@code true} if a majority still had the hold; {@code false} if so many nodes answered that they did
+	 * not have it that the others, even all holding it, would be no majority
+	 * @throws RedLockQuorumException if too few nodes answered to tell
 	 */
 	@Override
 	public boolean release(String name, String owner) {
-		List<Long> replies = releaseOnEveryNode(name, owner);
-		if (count(replies, 1L) > 0) {
-			return true;
-		}
-		int silent = count(replies, null);
-		if (replies.size() - silent < this.quorum) {
-			throw new RedLockQuorumException(name, replies.size() - silent, replies.size());
-		}
-		return false;
+		List<Long> replies = onEveryNode(System.nanoTime() + this.nodeTimeoutNanos, APPLIED, RELEASE,
+				ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner);
+		return majority(name, replies, true);
 	}
 
 	/**
@@ -287,7 +323,8 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	 */
 	@Override
 	public void check() {
-		List<String> replies = onEveryNode("return redis.call('ping')", ScriptOutputType.STATUS, new String[0]);
+		List<String> replies = onEveryNode(System.nanoTime() + this.nodeTimeoutNanos, "PONG"::equals,
+				"return redis.call('ping')", ScriptOutputType.STATUS, new String[0]);
 		int answered = (int) replies.stream().filter("PONG"::equals).count();
 		if (answered < this.quorum) {
 			throw new RedLockQuorumException("(health check)", answered, replies.size());
@@ -312,64 +349,115 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		return lockKey(name) + ":token";
 	}
 
-	/** Writes the token back on the granting nodes; returns on how many it succeeded. */
-	private int raiseToken(String name, boolean[] granted, long token) {
-		long deadline = System.nanoTime() + this.nodeTimeoutNanos;
+	/** How long a hold stays valid after the start of the round that took or renewed it: lease − drift. */
+	private static long validity(Duration leaseTime) {
+		long lease = leaseTime.toNanos();
+		return lease - (lease / 100 + DRIFT_FLOOR_NANOS);
+	}
+
+	private static boolean granted(List<Object> reply) {
+		return ((Number) reply.get(0)).longValue() == 1;
+	}
+
+	/**
+	 * Judges the replies of a renewal or release: {@code true} if a majority answered yes (in time), {@code false}
+	 * if the yeses and the silent nodes together are no majority.
+	 */
+	private boolean majority(String name, List<Long> replies, boolean inTime) {
+		int yes = count(replies, 1L);
+		int silent = count(replies, null);
+		if (yes >= this.quorum && inTime) {
+			return true;
+		}
+		if (yes + silent < this.quorum) {
+			return false;
+		}
+		throw new RedLockQuorumException(name, replies.size() - silent, replies.size());
+	}
+
+	/** Writes the token back on the granting nodes; returns on how many it succeeded by the deadline. */
+	private int raiseToken(String name, boolean[] granted, long token, long validUntil) {
+		long deadline = Math.min(System.nanoTime() + this.nodeTimeoutNanos, validUntil);
 		List<CompletableFuture<Long>> calls = new ArrayList<>();
 		String[] keys = { tokenKey(name) };
 		for (int i = 0; i < this.nodes.size(); i++) {
 			calls.add(granted[i]
-					? this.nodes.get(i).eval(deadline, RAISE_TOKEN, ScriptOutputType.INTEGER, keys, Long.toString(token))
-					: CompletableFuture.completedFuture(null));
+					? this.nodes.get(i).eval(RAISE_TOKEN, ScriptOutputType.INTEGER, keys, Long.toString(token))
+					: CompletableFuture.failedFuture(new IllegalStateException("Not granted")));
 		}
-		return count(await(calls, deadline), 1L);
-	}
-
-	private List<Long> releaseOnEveryNode(String name, String owner) {
-		return onEveryNode(RELEASE, ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner);
+		return count(await(calls, APPLIED, deadline), 1L);
 	}
 
 	/**
-	 * Runs a script on every node in parallel.
-	 * @return one reply per node, in node order; {@code null} for a node that did not answer within the node
-	 * timeout
+	 * Runs a script on every node at once.
+	 * @param yes which replies say yes
+	 * @return one reply per node, in node order; {@code null} for a node that did not answer by the time the round
+	 * ended
 	 */
-	private <T> List<T> onEveryNode(String script, ScriptOutputType type, String[] keys, String... args) {
-		long deadline = System.nanoTime() + this.nodeTimeoutNanos;
+	private <T> List<T> onEveryNode(long deadline, Predicate<T> yes, String script, ScriptOutputType type,
+			String[] keys, String... args) {
+		return await(onEveryNodeUnawaited(script, type, keys, args), yes, deadline);
+	}
+
+	private <T> List<CompletableFuture<T>> onEveryNodeUnawaited(String script, ScriptOutputType type, String[] keys,
+			String... args) {
 		List<CompletableFuture<T>> calls = new ArrayList<>(this.nodes.size());
 		for (Node node : this.nodes) {
-			calls.add(node.eval(deadline, script, type, keys, args));
+			calls.add(node.eval(script, type, keys, args));
 		}
-		return await(calls, deadline);
+		return calls;
 	}
 
 	/**
-	 * Waits for the replies until the round's deadline, one node timeout after it started, since the calls run
-	 * in parallel. The wait is not interruptible, being that short; an interrupt is kept for the caller to see.
+	 * Waits for the replies until the outcome is settled (a majority said yes, a majority said no, or every node
+	 * answered) or the deadline passed. Replies are signalled without a lock: they complete on Lettuce's event
+	 * loops, which must never wait for a caller thread that a busy machine has descheduled. The wait is not
+	 * interruptible, being that short; an interrupt is kept for the caller to see.
 	 */
-	private <T> List<T> await(List<CompletableFuture<T>> calls, long deadline) {
+	private <T> List<T> await(List<CompletableFuture<T>> calls, Predicate<T> yes, long deadline) {
+		Semaphore arrivals = new Semaphore(0);
+		calls.forEach((call) -> call.whenComplete((reply, ex) -> arrivals.release()));
 		boolean interrupted = false;
-		List<T> replies = new ArrayList<>(calls.size());
-		for (CompletableFuture<T> call : calls) {
-			T reply = null;
-			while (true) {
-				try {
-					reply = call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-					break;
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
-				catch (ExecutionException | TimeoutException ex) {
-					break;
-				}
+		long remaining = deadline - System.nanoTime();
+		while (!settled(calls, yes) && remaining > 0) {
+			try {
+				arrivals.tryAcquire(remaining, TimeUnit.NANOSECONDS);
 			}
-			replies.add(reply);
+			catch (InterruptedException ex) {
+				interrupted = true;
+			}
+			remaining = deadline - System.nanoTime();
 		}
 		if (interrupted) {
 			Thread.currentThread().interrupt();
 		}
+		List<T> replies = new ArrayList<>(calls.size());
+		calls.forEach((call) -> replies.add(reply(call)));
 		return replies;
+	}
+
+	private <T> boolean settled(List<CompletableFuture<T>> calls, Predicate<T> yes) {
+		int pending = 0;
+		int yeses = 0;
+		int noes = 0;
+		for (CompletableFuture<T> call : calls) {
+			T reply = reply(call);
+			if (!call.isDone()) {
+				pending++;
+			}
+			else if (reply != null && yes.test(reply)) {
+				yeses++;
+			}
+			else if (reply != null) {
+				noes++;
+			}
+		}
+		return pending == 0 || yeses >= this.quorum || noes >= this.quorum;
+	}
+
+	/** The reply of a call that succeeded, else {@code null}. */
+	private static <T> T reply(CompletableFuture<T> call) {
+		return (call.isDone() && !call.isCompletedExceptionally()) ? call.join() : null;
 	}
 
 	private static int count(List<Long> replies, Long value) {
@@ -387,35 +475,65 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 
 		private final RedisURI uri;
 
-		private CompletableFuture<StatefulRedisConnection<String, String>> connection;
+		/**
+		 * The connection or the attempt to establish it; {@code null} before the first and once given up.
+		 * Swapped without a lock, since Lettuce's event loops give connections up.
+		 */
+		private final AtomicReference<CompletableFuture<Connection>> connection = new AtomicReference<>();
 
 		Node(RedisURI uri) {
 			this.uri = uri;
 		}
 
 		/**
-		 * The connection, waiting until {@code deadline} if it is still being established; {@code null} if it
-		 * is not there by then. A failed attempt is followed by a new one on the next call, so a node that is
-		 * down costs each round at most one refused connection.
+		 * The connection if it is established and open, else {@code null}, never waiting. Without a connection or
+		 * after a failed attempt it starts a new attempt on one of Lettuce's threads (even resolving the host
+		 * name may hang), so a node that is down costs no round any time. Lettuce itself reconnects an
+		 * established connection that broke.
 		 */
-		StatefulRedisConnection<String, String> connection(long deadline) {
-			CompletableFuture<StatefulRedisConnection<String, String>> pending;
-			synchronized (this) {
-				if (this.connection == null || this.connection.isCompletedExceptionally()) {
-					this.connection = RedLockBackend.this.client.connectAsync(StringCodec.UTF8, this.uri)
-						.toCompletableFuture();
-				}
-				pending = this.connection;
+		Connection live() {
+			CompletableFuture<Connection> current = this.connection.get();
+			if (current != null && !current.isCompletedExceptionally()) {
+				Connection established = reply(current);
+				return (established != null && established.redis.isOpen()) ? established : null;
 			}
+			CompletableFuture<Connection> attempt = new CompletableFuture<>();
+			if (this.connection.compareAndSet(current, attempt)) {
+				try {
+					RedLockBackend.this.resources.eventExecutorGroup().execute(() -> connect(attempt));
+				}
+				catch (RuntimeException ex) {
+					attempt.completeExceptionally(ex);
+				}
+			}
+			return null;
+		}
+
+		private void connect(CompletableFuture<Connection> attempt) {
 			try {
-				return pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+				RedLockBackend.this.client.connectAsync(StringCodec.UTF8, this.uri).whenComplete((connected, ex) -> {
+					if (ex != null) {
+						attempt.completeExceptionally(ex);
+					}
+					else {
+						attempt.complete(new Connection(connected));
+					}
+				});
+			}
+			catch (RuntimeException ex) {
+				attempt.completeExceptionally(ex);
+			}
+		}
+
+		void awaitConnection(long deadline) {
+			try {
+				this.connection.get().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
 			}
 			catch (ExecutionException | TimeoutException ex) {
-				return null;
+				// Connected later, in the background.
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
-				return null;
 			}
 		}
 
@@ -423,13 +541,54 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		 * Sends a script from the calling thread, never from a callback: commands go out in call order on the
 		 * one connection, so a release always reaches a node after the acquisition it undoes.
 		 */
-		<T> CompletableFuture<T> eval(long deadline, String script, ScriptOutputType type, String[] keys,
-				String... args) {
-			StatefulRedisConnection<String, String> current = connection(deadline);
-			if (current == null || !current.isOpen()) {
-				return CompletableFuture.failedFuture(new IllegalStateException("Not connected to " + this.uri));
+		<T> CompletableFuture<T> eval(String script, ScriptOutputType type, String[] keys, String... args) {
+			Connection current = live();
+			if (current == null) {
+				return CompletableFuture.failedFuture(new RedisConnectionException("Not connected to " + this.uri));
 			}
-			return current.async().<T>eval(script, type, keys, args).toCompletableFuture();
+			CompletableFuture<T> call = current.redis.async().<T>eval(script, type, keys, args).toCompletableFuture();
+			call.whenComplete((reply, ex) -> heard(current, ex));
+			return call;
+		}
+
+		/**
+		 * Gives up a connection on which every command timed out for longer than a connection attempt may take.
+		 * Lettuce keeps timed-out commands queued to match the replies that may still come; a node that never
+		 * answers them (hung, or its requests dropped) would otherwise hold this connection, and a growing queue,
+		 * forever. A reply or an error reply proves the node answers.
+		 */
+		private void heard(Connection on, Throwable failure) {
+			if (failure == null || failure instanceof RedisCommandExecutionException) {
+				on.silentSince.set(Connection.ANSWERING);
+			}
+			else if (failure instanceof RedisCommandTimeoutException) {
+				long now = System.nanoTime();
+				long since = on.silentSince.get();
+				if (since == Connection.ANSWERING) {
+					on.silentSince.compareAndSet(Connection.ANSWERING, now);
+				}
+				else if (now - since >= RedLockBackend.this.connectTimeoutNanos) {
+					CompletableFuture<Connection> current = this.connection.get();
+					if (current != null && reply(current) == on && this.connection.compareAndSet(current, null)) {
+						on.redis.closeAsync();
+					}
+				}
+			}
+		}
+
+	}
+
+	/** An established connection and since when it has left every command unanswered. */
+	private static final class Connection {
+
+		static final long ANSWERING = Long.MIN_VALUE;
+
+		final StatefulRedisConnection<String, String> redis;
+
+		final AtomicLong silentSince = new AtomicLong(ANSWERING);
+
+		Connection(StatefulRedisConnection<String, String> redis) {
+			this.redis = redis;
 		}
 
 	}
