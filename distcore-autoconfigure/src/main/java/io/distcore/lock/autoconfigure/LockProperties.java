@@ -3,7 +3,6 @@ package io.distcore.lock.autoconfigure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import io.distcore.support.InitializeSchema;
 
@@ -17,11 +16,12 @@ import org.springframework.core.Ordered;
 public class LockProperties {
 
 	/**
-	 * Backend that keeps locks unless an annotation names another. Detected when unset: redis if a Redis
-	 * connection is configured (spring.data.redis.host, url, port, sentinel or cluster), else zookeeper if
+	 * Backend that keeps locks unless an annotation names another: local, redis, redlock, zookeeper, jdbc, or the
+	 * name of an application's own LockBackend bean. Detected when unset: redis if a Redis connection is
+	 * configured (spring.data.redis.host, url, port, sentinel or cluster), else zookeeper if
 	 * distcore.zookeeper.connect-string is set, else jdbc if there is a DataSource, else local.
 	 */
-	private Backend backend;
+	private String backend;
 
 	/**
 	 * Lease of holds taken without an explicit lease; the watchdog renews them every third of it while the
@@ -48,11 +48,11 @@ public class LockProperties {
 
 	private final Jdbc jdbc = new Jdbc();
 
-	public Backend getBackend() {
+	public String getBackend() {
 		return this.backend;
 	}
 
-	public void setBackend(Backend backend) {
+	public void setBackend(String backend) {
 		this.backend = backend;
 	}
 
@@ -94,36 +94,6 @@ public class LockProperties {
 
 	public Jdbc getJdbc() {
 		return this.jdbc;
-	}
-
-	/**
-	 * Lock backends.
-	 */
-	public enum Backend {
-
-		/** In-JVM locks: one process only. */
-		LOCAL,
-
-		/** One Redis server (or a primary), on the application's Spring Data Redis connection. */
-		REDIS,
-
-		/** RedLock over independent Redis servers: distcore.lock.redlock.nodes. */
-		REDLOCK,
-
-		/** ZooKeeper through Curator: distcore.zookeeper.*. */
-		ZOOKEEPER,
-
-		/** A table in the application's database. */
-		JDBC;
-
-		/**
-		 * Name used by {@link io.distcore.lock.LockBackend#name()} and in annotations.
-		 * @return the lower-case name
-		 */
-		public String id() {
-			return name().toLowerCase(Locale.ROOT);
-		}
-
 	}
 
 	/**
