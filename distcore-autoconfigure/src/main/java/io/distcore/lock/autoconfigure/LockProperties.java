@@ -230,6 +230,22 @@ public class LockProperties {
 		 */
 		private Duration queryTimeout = Duration.ofSeconds(5);
 
+		/**
+		 * Time between two purges of the rows of locks whose lease ended more than purge-retention ago; keeps a
+		 * table of one lock per entity (per order id, say) from growing forever. Zero turns purging off.
+		 */
+		private Duration purgeInterval = Duration.ofMinutes(10);
+
+		/**
+		 * How long the row of a released or expired lock stays before a purge deletes it.
+		 */
+		private Duration purgeRetention = Duration.ofHours(1);
+
+		/**
+		 * Most rows one purge statement deletes; a purge runs statements until no row is left to delete.
+		 */
+		private int purgeBatchSize = 500;
+
 		public String getTableName() {
 			return this.tableName;
 		}
@@ -268,6 +284,30 @@ public class LockProperties {
 
 		public void setQueryTimeout(Duration queryTimeout) {
 			this.queryTimeout = queryTimeout;
+		}
+
+		public Duration getPurgeInterval() {
+			return this.purgeInterval;
+		}
+
+		public void setPurgeInterval(Duration purgeInterval) {
+			this.purgeInterval = purgeInterval;
+		}
+
+		public Duration getPurgeRetention() {
+			return this.purgeRetention;
+		}
+
+		public void setPurgeRetention(Duration purgeRetention) {
+			this.purgeRetention = purgeRetention;
+		}
+
+		public int getPurgeBatchSize() {
+			return this.purgeBatchSize;
+		}
+
+		public void setPurgeBatchSize(int purgeBatchSize) {
+			this.purgeBatchSize = purgeBatchSize;
 		}
 
 	}
