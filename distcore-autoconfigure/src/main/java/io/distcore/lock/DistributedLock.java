@@ -6,6 +6,9 @@ import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 
 import org.springframework.core.annotation.AliasFor;
 
@@ -22,7 +25,19 @@ import org.springframework.core.annotation.AliasFor;
  * {@link LockLostException}.
  * <p>
  * Advice runs once per call through the Spring proxy: calls of a bean to itself, and an overriding method
- * calling {@code super}, do not lock again.
+ * calling {@code super}, do not lock again. The attributes are checked when the application starts.
+ * <p>
+ * Methods that return before their work is done: a method declared to return {@link CompletionStage} or
+ * {@link CompletableFuture} keeps its locks until the returned stage completes, and its caller's stage completes
+ * once they are released (failed with {@link LockLostException} if a hold was lost meanwhile). Those holds belong
+ * to the call, not to a thread, so a nested call does not reenter them. Methods returning a reactive type
+ * ({@code Mono}, {@code Flux}, any {@code Publisher}) or a plain {@link Future} are refused at startup: their work
+ * runs when subscribed or elsewhere, after the method returned, and the locks would be released before it.
+ * <p>
+ * Scheduled jobs: on a {@code @Scheduled} method, a run whose locks another node holds is skipped quietly
+ * (logged at DEBUG) instead of throwing {@link LockAcquisitionException}; give it {@code waitTime = "0s"} so that it
+ * does not wait for the other node's run to end and then run the job again, and {@link #holdAtLeast()} so that a
+ * quick run keeps the lock a while. A backend that is down still makes the run fail.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
@@ -69,15 +84,28 @@ public @interface DistributedLock {
 	String leaseTime() default "";
 
 	/**
+	 * Keeps the locks for at least this long after they were taken, even when the method ends sooner (ShedLock's
+	 * {@code lockAtLeastFor}), in the same format as {@link #waitTime()}: a quick {@code @Scheduled} run on one node
+	 * then keeps the other nodes, whose clocks and triggers may be a little off, from running the same job right
+	 * after it. The release is deferred, also after a failed run; a hold found lost when the method ends is
+	 * reported at once. Must not exceed an explicit {@link #leaseTime()}. A deferred release does not outlive the
+	 * application: at shutdown the hold ends with its lease instead. Empty or zero releases when the method ends.
+	 * @return the minimum hold time
+	 */
+	String holdAtLeast() default "";
+
+	/**
 	 * Backend to use instead of the default one: {@code local}, {@code redis}, {@code redlock},
-	 * {@code zookeeper} or {@code jdbc}.
+	 * {@code zookeeper}, {@code jdbc}, or the {@link LockBackend#name() name} of an application's own backend.
+	 * Checked at startup.
 	 * @return the backend name, empty for the default
 	 */
 	String backend() default "";
 
 	/**
 	 * Name of a {@link LockFailureHandler} bean that decides what happens when the locks cannot be had; empty
-	 * throws the {@link LockAcquisitionException} or {@link LockBackendUnavailableException}.
+	 * throws the {@link LockAcquisitionException} or {@link LockBackendUnavailableException}, except that a
+	 * {@code @Scheduled} method whose wait ran out is skipped.
 	 * @return the handler bean name
 	 */
 	String onFailure() default "";

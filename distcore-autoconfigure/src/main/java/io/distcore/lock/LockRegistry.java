@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -940,6 +941,117 @@ public final class LockRegistry implements AutoCloseable {
 			}
 		}
 
+	}
+
+	/**
+	 * Runs {@code task} while the calling thread holds the lock {@code name} on the default backend: acquires,
+	 * runs, and releases however the task ends, like Spring Integration's {@code executeLocked} and ShedLock's
+	 * {@code LockingTaskExecutor}.
+	 * @param name lock name
+	 * @param waitTime how long to wait for the lock; zero tries once
+	 * @param leaseTime lease of the hold; {@code null} or zero for a watchdog-renewed one
+	 * @param task what to run under the lock
+	 * @param <T> type of the result
+	 * @return what the task returned
+	 * @throws LockAcquisitionException if the lock was not had within {@code waitTime}, or the wait was interrupted
+	 * (the interrupt flag is restored); the task did not run
+	 * @throws LockBackendUnavailableException if the backend cannot be reached; the task did not run
+	 * @throws LockLostException if the task returned but the hold had been lost meanwhile: what it did may have
+	 * overlapped another holder's work
+	 * @throws Exception what the task threw, after the release; a loss found at the release is added to it as a
+	 * suppressed exception
+	 */
+	public <T> T executeLocked(String name, Duration waitTime, Duration leaseTime, Callable<T> task) throws Exception {
+		return executeLocked(name, this.defaultBackend, waitTime, leaseTime, task);
+	}
+
+	/**
+	 * Runs {@code task} while the calling thread holds the lock {@code name} on the given backend.
+	 * @param name lock name
+	 * @param backend backend name, one of {@link #backends()}
+	 * @param waitTime how long to wait for the lock; zero tries once
+	 * @param leaseTime lease of the hold; {@code null} or zero for a watchdog-renewed one
+	 * @param task what to run under the lock
+	 * @param <T> type of the result
+	 * @return what the task returned
+	 * @throws Exception what the task threw, after the release
+	 * @see #executeLocked(String, Duration, Duration, Callable)
+	 */
+	public <T> T executeLocked(String name, String backend, Duration waitTime, Duration leaseTime, Callable<T> task)
+			throws Exception {
+		Assert.notNull(task, "Task must not be null");
+		NamedLock lock = getLock(name, backend);
+		acquireForTask(lock, waitTime, leaseTime);
+		T result;
+		try {
+			result = task.call();
+		}
+		catch (Throwable ex) {
+			releaseAfterFailedTask(lock, ex);
+			throw ex;
+		}
+		lock.unlock();
+		return result;
+	}
+
+	/**
+	 * Runs {@code task} while the calling thread holds the lock {@code name} on the default backend.
+	 * @param name lock name
+	 * @param waitTime how long to wait for the lock; zero tries once
+	 * @param leaseTime lease of the hold; {@code null} or zero for a watchdog-renewed one
+	 * @param task what to run under the lock
+	 * @see #executeLocked(String, Duration, Duration, Callable)
+	 */
+	public void executeLocked(String name, Duration waitTime, Duration leaseTime, Runnable task) {
+		executeLocked(name, this.defaultBackend, waitTime, leaseTime, task);
+	}
+
+	/**
+	 * Runs {@code task} while the calling thread holds the lock {@code name} on the given backend.
+	 * @param name lock name
+	 * @param backend backend name, one of {@link #backends()}
+	 * @param waitTime how long to wait for the lock; zero tries once
+	 * @param leaseTime lease of the hold; {@code null} or zero for a watchdog-renewed one
+	 * @param task what to run under the lock
+	 * @see #executeLocked(String, Duration, Duration, Callable)
+	 */
+	public void executeLocked(String name, String backend, Duration waitTime, Duration leaseTime, Runnable task) {
+		Assert.notNull(task, "Task must not be null");
+		NamedLock lock = getLock(name, backend);
+		acquireForTask(lock, waitTime, leaseTime);
+		try {
+			task.run();
+		}
+		catch (RuntimeException | Error ex) {
+			releaseAfterFailedTask(lock, ex);
+			throw ex;
+		}
+		lock.unlock();
+	}
+
+	private static void acquireForTask(NamedLock lock, Duration waitTime, Duration leaseTime) {
+		boolean locked;
+		try {
+			locked = lock.tryLock(waitTime, leaseTime);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new LockAcquisitionException(lock.name(), "Interrupted while waiting for lock '" + lock.name() + "'",
+					ex);
+		}
+		if (!locked) {
+			throw new LockAcquisitionException(lock.name(), waitTime);
+		}
+	}
+
+	/** The task's own failure is what the caller needs to see; a loss found now rides along with it. */
+	private static void releaseAfterFailedTask(NamedLock lock, Throwable taskFailure) {
+		try {
+			lock.unlock();
+		}
+		catch (RuntimeException ex) {
+			taskFailure.addSuppressed(ex);
+		}
 	}
 
 }

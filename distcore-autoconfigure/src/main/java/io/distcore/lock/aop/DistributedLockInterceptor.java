@@ -7,8 +7,19 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import io.distcore.lock.DistributedLock;
@@ -20,21 +31,46 @@ import io.distcore.lock.LockRegistry;
 import io.distcore.lock.NamedLock;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
+import org.springframework.core.MethodIntrospector;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.core.env.Environment;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.annotation.Schedules;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 /**
  * Runs {@link DistributedLock} methods under their locks.
+ * <p>
+ * A method whose declared return type is {@link CompletionStage} or {@link CompletableFuture} keeps its locks
+ * until the returned stage completes; the caller gets a stage that completes once they are released, failed with
+ * {@link LockLostException} if a hold was lost before. Such holds, and those of {@code holdAtLeast}, belong to the
+ * call rather than the thread, since they end on another thread: a nested call on the same lock does not reenter
+ * them. Reactive types and plain {@link Future}s are refused when the application starts, because their work
+ * runs after the method returned and the advice cannot see it end.
+ * <p>
+ * A {@link Scheduled} method whose locks are held elsewhere is skipped (logged at DEBUG) instead of failing,
+ * unless it names an {@code onFailure} handler.
  */
 public final class DistributedLockInterceptor implements MethodInterceptor {
 
+	private static final Log logger = LogFactory.getLog(DistributedLockInterceptor.class);
+
 	private static final ThreadLocal<Deque<NamedLock>> heldByAdvice = ThreadLocal.withInitial(ArrayDeque::new);
+
+	/** Owners of holds that outlive their call's thread; unique in this process, which is all an owner needs. */
+	private static final AtomicLong detachedCalls = new AtomicLong();
 
 	private final Supplier<LockRegistry> registry;
 
@@ -46,13 +82,18 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
 	private final LockKeyEvaluator keys;
 
-	private final Map<MethodClassKey, Definition> definitions = new ConcurrentHashMap<>();
+	private final Map<MethodClassKey, Optional<Definition>> definitions = new ConcurrentHashMap<>();
+
+	private ScheduledExecutorService deferredReleases;
+
+	private boolean closed;
 
 	/**
 	 * Creates the interceptor.
 	 * @param registry supplies the registry lazily, so that advisors can be created before it
 	 * @param environment resolves placeholders in annotation attributes
-	 * @param beanFactory finds failure handlers and serves {@code @bean} references in keys
+	 * @param beanFactory finds failure handlers, serves {@code @bean} references in keys, and lists the beans whose
+	 * annotations {@link #checkBeans()} checks
 	 * @param defaultWaitTime wait time of annotations that do not give one
 	 */
 	public DistributedLockInterceptor(Supplier<LockRegistry> registry, Environment environment, BeanFactory beanFactory,
@@ -72,12 +113,51 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		return heldByAdvice.get();
 	}
 
+	/**
+	 * Checks the {@link DistributedLock} annotations of every bean of the bean factory, so that a bad duration, an
+	 * unknown backend or a return type the advice cannot hold a lock for fails the startup instead of a call.
+	 * @throws IllegalStateException naming the first method that is wrong and why
+	 */
+	public void checkBeans() {
+		if (!(this.beanFactory instanceof ListableBeanFactory beans)) {
+			return;
+		}
+		for (String name : beans.getBeanDefinitionNames()) {
+			Class<?> type = beans.getType(name, false);
+			if (type == null) {
+				continue;
+			}
+			Class<?> userClass = ClassUtils.getUserClass(type);
+			if (!AnnotationUtils.isCandidateClass(userClass, DistributedLock.class)) {
+				continue;
+			}
+			MethodIntrospector.selectMethods(userClass, (MethodIntrospector.MetadataLookup<DistributedLock>) (
+					method) -> AnnotatedElementUtils.findMergedAnnotation(method, DistributedLock.class))
+				.keySet()
+				.forEach((method) -> definition(method, userClass));
+		}
+	}
+
+	/**
+	 * Stops deferred releases. Holds whose {@code holdAtLeast} has not passed yet end with their lease or with the
+	 * registry instead: released now, they would let another node run the job again at once.
+	 */
+	public void close() {
+		ScheduledExecutorService executor;
+		synchronized (this) {
+			this.closed = true;
+			executor = this.deferredReleases;
+		}
+		if (executor != null) {
+			executor.shutdownNow();
+		}
+	}
+
 	@Override
 	public Object invoke(MethodInvocation invocation) throws Throwable {
 		Object target = invocation.getThis();
 		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target) : invocation.getMethod().getDeclaringClass();
-		Definition definition = this.definitions.computeIfAbsent(new MethodClassKey(invocation.getMethod(), targetClass),
-				(key) -> define(invocation.getMethod(), targetClass));
+		Definition definition = definition(invocation.getMethod(), targetClass);
 		if (definition == null) {
 			return invocation.proceed();
 		}
@@ -90,9 +170,10 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			names.add(definition.prefix);
 		}
 		String backend = definition.backend.isEmpty() ? registry.defaultBackend() : definition.backend;
+		String owner = definition.detached() ? "advice-call-" + detachedCalls.incrementAndGet() : null;
 		List<NamedLock> acquired = new ArrayList<>(names.size());
 		try {
-			acquireAll(registry, backend, names, definition, acquired);
+			acquireAll(registry, backend, owner, names, definition, acquired);
 		}
 		catch (LockException ex) {
 			releaseAll(acquired, ex);
@@ -103,14 +184,15 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			releaseAll(acquired, ex);
 			throw ex;
 		}
+		long acquiredAt = System.nanoTime();
 		Deque<NamedLock> stack = heldByAdvice.get();
 		acquired.forEach(stack::push);
-		Throwable failure = null;
+		Object result;
 		try {
-			return invocation.proceed();
+			result = invocation.proceed();
 		}
 		catch (Throwable ex) {
-			failure = ex;
+			end(definition, acquired, acquiredAt, ex);
 			throw ex;
 		}
 		finally {
@@ -120,15 +202,19 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			if (stack.isEmpty()) {
 				heldByAdvice.remove();
 			}
-			releaseAll(acquired, failure);
 		}
+		if (definition.completion == Completion.STAGE && result != null) {
+			return endWhenComplete((CompletionStage<?>) result, definition, acquired, acquiredAt);
+		}
+		end(definition, acquired, acquiredAt, null);
+		return result;
 	}
 
-	private void acquireAll(LockRegistry registry, String backend, TreeSet<String> names, Definition definition,
-			List<NamedLock> acquired) {
+	private void acquireAll(LockRegistry registry, String backend, String owner, TreeSet<String> names,
+			Definition definition, List<NamedLock> acquired) {
 		long deadline = System.nanoTime() + definition.waitTime.toNanos();
 		for (String name : names) {
-			NamedLock lock = registry.getLock(name, backend);
+			NamedLock lock = (owner != null) ? registry.getLock(name, backend, owner) : registry.getLock(name, backend);
 			Duration remaining = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
 			boolean locked;
 			try {
@@ -142,6 +228,78 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 				throw new LockAcquisitionException(name, definition.waitTime);
 			}
 			acquired.add(lock);
+		}
+	}
+
+	/**
+	 * The stage the caller gets completes after the locks were released, so that whatever it chains runs outside
+	 * them, and carries a loss the release found when the work itself succeeded.
+	 */
+	private CompletableFuture<Object> endWhenComplete(CompletionStage<?> stage, Definition definition,
+			List<NamedLock> acquired, long acquiredAt) {
+		CompletableFuture<Object> completion = new CompletableFuture<>();
+		stage.whenComplete((value, failure) -> {
+			Throwable cause = (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
+					: failure;
+			try {
+				end(definition, acquired, acquiredAt, cause);
+			}
+			catch (RuntimeException lost) {
+				completion.completeExceptionally(lost);
+				return;
+			}
+			if (cause != null) {
+				completion.completeExceptionally(cause);
+			}
+			else {
+				completion.complete(value);
+			}
+		});
+		return completion;
+	}
+
+	/**
+	 * Ends the call's holds: now, or once {@code holdAtLeast} has passed since they were taken. A hold found lost
+	 * is reported to the caller at once either way.
+	 */
+	private void end(Definition definition, List<NamedLock> acquired, long acquiredAt, Throwable methodFailure) {
+		long delay = (definition.holdAtLeast != null) ? acquiredAt + definition.holdAtLeast.toNanos() - System.nanoTime()
+				: 0;
+		if (delay <= 0 || !acquired.stream().allMatch(NamedLock::isHeldByCurrentOwner)
+				|| !releaseLater(acquired, definition, delay)) {
+			releaseAll(acquired, methodFailure);
+		}
+	}
+
+	private boolean releaseLater(List<NamedLock> acquired, Definition definition, long delayNanos) {
+		Runnable release = () -> {
+			try {
+				releaseAll(acquired, null);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Deferred release of the locks of " + definition.where + " failed", ex);
+			}
+		};
+		synchronized (this) {
+			if (this.closed) {
+				return false;
+			}
+			if (this.deferredReleases == null) {
+				ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
+					Thread thread = new Thread(task, "distcore-lock-hold-at-least");
+					thread.setDaemon(true);
+					return thread;
+				});
+				executor.setRemoveOnCancelPolicy(true);
+				this.deferredReleases = executor;
+			}
+			try {
+				this.deferredReleases.schedule(release, delayNanos, TimeUnit.NANOSECONDS);
+				return true;
+			}
+			catch (RejectedExecutionException ex) {
+				return false;
+			}
 		}
 	}
 
@@ -176,10 +334,25 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
 	private Object onFailure(Definition definition, MethodInvocation invocation, LockException failure) throws Throwable {
 		if (definition.onFailure.isEmpty()) {
+			// A wait that ran out, not an interrupt or a backend that is down.
+			if (definition.skipWhenHeld && failure instanceof LockAcquisitionException notAcquired
+					&& notAcquired.getCause() == null) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("Skipped " + definition.where + ": lock '" + notAcquired.getLockName()
+							+ "' is held elsewhere");
+				}
+				return null;
+			}
 			throw failure;
 		}
 		LockFailureHandler handler = this.beanFactory.getBean(definition.onFailure, LockFailureHandler.class);
 		return handler.handle(definition.method, invocation.getArguments(), failure);
+	}
+
+	private Definition definition(Method method, Class<?> targetClass) {
+		return this.definitions.computeIfAbsent(new MethodClassKey(method, targetClass),
+				(key) -> Optional.ofNullable(define(method, targetClass)))
+			.orElse(null);
 	}
 
 	private Definition define(Method method, Class<?> targetClass) {
@@ -195,8 +368,55 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		String prefix = StringUtils.hasText(annotation.prefix()) ? resolve(annotation.prefix()) : where;
 		Duration waitTime = duration(annotation.waitTime(), "waitTime", where);
 		Duration leaseTime = duration(annotation.leaseTime(), "leaseTime", where);
-		return new Definition(specific, annotation.key(), prefix, (waitTime != null) ? waitTime : this.defaultWaitTime,
-				leaseTime, resolve(annotation.backend()), annotation.onFailure());
+		Duration holdAtLeast = duration(annotation.holdAtLeast(), "holdAtLeast", where);
+		if (holdAtLeast != null && leaseTime != null && !leaseTime.isZero() && holdAtLeast.compareTo(leaseTime) > 0) {
+			throw new IllegalStateException("@DistributedLock(holdAtLeast = \"" + annotation.holdAtLeast() + "\") on "
+					+ where + " is longer than its leaseTime (" + annotation.leaseTime()
+					+ "): the lease would end first; give a longer leaseTime or none (watchdog)");
+		}
+		String backend = resolve(annotation.backend());
+		checkBackend(backend, where);
+		Class<?> returnType = specific.getReturnType();
+		boolean scheduled = AnnotatedElementUtils.hasAnnotation(specific, Scheduled.class)
+				|| AnnotatedElementUtils.hasAnnotation(specific, Schedules.class);
+		return new Definition(specific, where, annotation.key(), prefix,
+				(waitTime != null) ? waitTime : this.defaultWaitTime, leaseTime,
+				(holdAtLeast != null && !holdAtLeast.isZero()) ? holdAtLeast : null, backend, annotation.onFailure(),
+				completion(returnType, where), scheduled && (!returnType.isPrimitive() || returnType == void.class));
+	}
+
+	private void checkBackend(String backend, String where) {
+		if (backend.isEmpty()) {
+			return;
+		}
+		Set<String> registered = this.registry.get().backends();
+		if (!registered.contains(backend)) {
+			throw new IllegalStateException("@DistributedLock(backend = \"" + backend + "\") on " + where
+					+ " is not a registered lock backend; registered: " + registered);
+		}
+	}
+
+	/**
+	 * How a method's work ends, from its declared return type: the advice can hold locks until a
+	 * {@link CompletionStage} completes, but cannot see the end of a reactive pipeline or a plain {@link Future}.
+	 */
+	private static Completion completion(Class<?> returnType, String where) {
+		if (CompletionStage.class.isAssignableFrom(returnType)) {
+			if (!returnType.isAssignableFrom(CompletableFuture.class)) {
+				throw new IllegalStateException("@DistributedLock on " + where + " returns " + returnType.getName()
+						+ ", a CompletionStage that the lock advice cannot return in its place; declare CompletionStage "
+						+ "or CompletableFuture, which keep their locks until they complete");
+			}
+			return Completion.STAGE;
+		}
+		ReactiveAdapter reactive = ReactiveAdapterRegistry.getSharedInstance().getAdapter(returnType);
+		if (reactive != null || Future.class.isAssignableFrom(returnType)) {
+			throw new IllegalStateException("@DistributedLock on " + where + " returns " + returnType.getName()
+					+ ", whose work runs after the method returned, where the lock advice cannot see it end: the locks "
+					+ "would be released too early. Return a CompletableFuture or CompletionStage, which keep their "
+					+ "locks until they complete, or take the lock around the blocking part with LockRegistry");
+		}
+		return Completion.RETURN;
 	}
 
 	private Duration duration(String value, String attribute, String where) {
@@ -221,8 +441,26 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		return (this.environment != null) ? this.environment.resolveRequiredPlaceholders(value) : value;
 	}
 
-	private record Definition(Method method, String[] keys, String prefix, Duration waitTime, Duration leaseTime,
-			String backend, String onFailure) {
+	/** When a method's work is over. */
+	private enum Completion {
+
+		/** When the method returns. */
+		RETURN,
+
+		/** When the stage it returned completes. */
+		STAGE
+
+	}
+
+	private record Definition(Method method, String where, String[] keys, String prefix, Duration waitTime,
+			Duration leaseTime, Duration holdAtLeast, String backend, String onFailure, Completion completion,
+			boolean skipWhenHeld) {
+
+		/** Whether the holds end on another thread than the one that took them. */
+		boolean detached() {
+			return this.completion == Completion.STAGE || this.holdAtLeast != null;
+		}
+
 	}
 
 }

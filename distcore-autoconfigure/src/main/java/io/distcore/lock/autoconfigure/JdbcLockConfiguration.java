@@ -6,6 +6,7 @@ import javax.sql.DataSource;
 
 import io.distcore.support.InitializeSchema;
 import io.distcore.lock.jdbc.JdbcLockBackend;
+import io.distcore.lock.jdbc.JdbcLockPurger;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -17,7 +18,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Wires the Jdbc lock backend when its infrastructure is present: spring-jdbc and one DataSource. Creates the
- * lock table at startup as distcore.lock.jdbc.initialize-schema says.
+ * lock table at startup as distcore.lock.jdbc.initialize-schema says, and purges rows of locks released long ago
+ * every distcore.lock.jdbc.purge-interval.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass({ JdbcTemplate.class, EmbeddedDatabaseConnection.class })
@@ -55,6 +57,25 @@ class JdbcLockConfiguration {
 			backend.createSchema();
 		}
 		return backend;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	JdbcLockPurger jdbcLockPurger(JdbcLockBackend backend, LockProperties properties) {
+		LockProperties.Jdbc jdbc = properties.getJdbc();
+		if (jdbc.getPurgeInterval() == null || jdbc.getPurgeInterval().isNegative()) {
+			throw new IllegalStateException(
+					"distcore.lock.jdbc.purge-interval must not be negative, was " + jdbc.getPurgeInterval());
+		}
+		if (jdbc.getPurgeRetention() == null || jdbc.getPurgeRetention().isNegative()) {
+			throw new IllegalStateException(
+					"distcore.lock.jdbc.purge-retention must not be negative, was " + jdbc.getPurgeRetention());
+		}
+		if (jdbc.getPurgeBatchSize() < 1 || jdbc.getPurgeBatchSize() > 10_000) {
+			throw new IllegalStateException(
+					"distcore.lock.jdbc.purge-batch-size must be between 1 and 10000, was " + jdbc.getPurgeBatchSize());
+		}
+		return new JdbcLockPurger(backend, jdbc.getPurgeInterval(), jdbc.getPurgeRetention(), jdbc.getPurgeBatchSize());
 	}
 
 	private static void requirePositive(String property, Duration value) {

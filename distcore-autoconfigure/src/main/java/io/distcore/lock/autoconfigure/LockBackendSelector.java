@@ -1,21 +1,26 @@
 package io.distcore.lock.autoconfigure;
 
+import java.util.Locale;
 import java.util.Map;
 
 import io.distcore.lock.LockBackend;
-import io.distcore.lock.autoconfigure.LockProperties.Backend;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
 
 /**
- * Chooses the default lock backend: the configured one, or the first that the environment points at, in the
- * order redis, zookeeper, jdbc, local (like {@code spring.cache.type}).
+ * Chooses the default lock backend: the configured one, which may be any registered {@link LockBackend} by its
+ * {@link LockBackend#name() name}, or the first that the environment points at, in the order redis, zookeeper,
+ * jdbc, local (like {@code spring.cache.type}).
  */
 final class LockBackendSelector {
 
 	private static final Log logger = LogFactory.getLog(LockBackendSelector.class);
+
+	private static final String PROPERTY = "distcore.lock.backend";
 
 	private static final String[] REDIS_PROPERTIES = { "spring.data.redis.host", "spring.data.redis.url",
 			"spring.data.redis.port", "spring.data.redis.sentinel.master", "spring.data.redis.cluster.nodes" };
@@ -23,14 +28,19 @@ final class LockBackendSelector {
 	private LockBackendSelector() {
 	}
 
-	static String select(Backend configured, Map<String, LockBackend> available, Environment environment) {
-		if (configured != null) {
-			if (!available.containsKey(configured.id())) {
-				throw new IllegalStateException("distcore.lock.backend=" + configured.id() + " but that backend is not "
-						+ "available (" + requirement(configured) + "); available backends: " + available.keySet());
-			}
-			logger.info("Distributed locks use the '" + configured.id() + "' backend (distcore.lock.backend)");
-			return warnIfLocal(configured.id());
+	/**
+	 * The default backend.
+	 * @param configured value of {@code distcore.lock.backend}; blank means detect
+	 * @param available registered backends by name
+	 * @param environment the environment that detection looks at
+	 * @return the name of the default backend
+	 * @throws InvalidConfigurationPropertyValueException if the configured backend is not registered
+	 */
+	static String select(String configured, Map<String, LockBackend> available, Environment environment) {
+		if (StringUtils.hasText(configured)) {
+			String chosen = registeredName(configured.trim(), available);
+			logger.info("Distributed locks use the '" + chosen + "' backend (distcore.lock.backend)");
+			return warnIfLocal(chosen);
 		}
 		String chosen;
 		if (available.containsKey("redis") && anySet(environment, REDIS_PROPERTIES)) {
@@ -66,13 +76,30 @@ final class LockBackendSelector {
 		return false;
 	}
 
-	private static String requirement(Backend backend) {
+	/** Exact match first, then ignoring case, as the built-in names bound to an enum before. */
+	private static String registeredName(String configured, Map<String, LockBackend> available) {
+		if (available.containsKey(configured)) {
+			return configured;
+		}
+		for (String name : available.keySet()) {
+			if (name.equalsIgnoreCase(configured)) {
+				return name;
+			}
+		}
+		String requirement = requirement(configured.toLowerCase(Locale.ROOT));
+		String reason = ((requirement != null) ? "the " + configured + " backend is not available (it " + requirement + ")"
+				: "no LockBackend bean is named '" + configured + "'") + "; registered lock backends: "
+				+ available.keySet();
+		throw new InvalidConfigurationPropertyValueException(PROPERTY, configured, reason);
+	}
+
+	private static String requirement(String backend) {
 		return switch (backend) {
-			case LOCAL -> "always available";
-			case REDIS -> "needs spring-data-redis and a RedisConnectionFactory";
-			case REDLOCK -> "needs lettuce-core and distcore.lock.redlock.nodes";
-			case ZOOKEEPER -> "needs curator-recipes and distcore.zookeeper.connect-string";
-			case JDBC -> "needs spring-jdbc and a DataSource";
+			case "redis" -> "needs spring-data-redis and a RedisConnectionFactory";
+			case "redlock" -> "needs lettuce-core and distcore.lock.redlock.nodes";
+			case "zookeeper" -> "needs curator-recipes and distcore.zookeeper.connect-string";
+			case "jdbc" -> "needs spring-jdbc and a DataSource";
+			default -> null;
 		};
 	}
 

@@ -3,7 +3,6 @@ package io.distcore.lock.autoconfigure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import io.distcore.support.InitializeSchema;
 
@@ -17,11 +16,12 @@ import org.springframework.core.Ordered;
 public class LockProperties {
 
 	/**
-	 * Backend that keeps locks unless an annotation names another. Detected when unset: redis if a Redis
-	 * connection is configured (spring.data.redis.host, url, port, sentinel or cluster), else zookeeper if
+	 * Backend that keeps locks unless an annotation names another: local, redis, redlock, zookeeper, jdbc, or the
+	 * name of an application's own LockBackend bean. Detected when unset: redis if a Redis connection is
+	 * configured (spring.data.redis.host, url, port, sentinel or cluster), else zookeeper if
 	 * distcore.zookeeper.connect-string is set, else jdbc if there is a DataSource, else local.
 	 */
-	private Backend backend;
+	private String backend;
 
 	/**
 	 * Lease of holds taken without an explicit lease; the watchdog renews them every third of it while the
@@ -48,11 +48,11 @@ public class LockProperties {
 
 	private final Jdbc jdbc = new Jdbc();
 
-	public Backend getBackend() {
+	public String getBackend() {
 		return this.backend;
 	}
 
-	public void setBackend(Backend backend) {
+	public void setBackend(String backend) {
 		this.backend = backend;
 	}
 
@@ -94,36 +94,6 @@ public class LockProperties {
 
 	public Jdbc getJdbc() {
 		return this.jdbc;
-	}
-
-	/**
-	 * Lock backends.
-	 */
-	public enum Backend {
-
-		/** In-JVM locks: one process only. */
-		LOCAL,
-
-		/** One Redis server (or a primary), on the application's Spring Data Redis connection. */
-		REDIS,
-
-		/** RedLock over independent Redis servers: distcore.lock.redlock.nodes. */
-		REDLOCK,
-
-		/** ZooKeeper through Curator: distcore.zookeeper.*. */
-		ZOOKEEPER,
-
-		/** A table in the application's database. */
-		JDBC;
-
-		/**
-		 * Name used by {@link io.distcore.lock.LockBackend#name()} and in annotations.
-		 * @return the lower-case name
-		 */
-		public String id() {
-			return name().toLowerCase(Locale.ROOT);
-		}
-
 	}
 
 	/**
@@ -260,6 +230,22 @@ public class LockProperties {
 		 */
 		private Duration queryTimeout = Duration.ofSeconds(5);
 
+		/**
+		 * Time between two purges of the rows of locks whose lease ended more than purge-retention ago; keeps a
+		 * table of one lock per entity (per order id, say) from growing forever. Zero turns purging off.
+		 */
+		private Duration purgeInterval = Duration.ofMinutes(10);
+
+		/**
+		 * How long the row of a released or expired lock stays before a purge deletes it.
+		 */
+		private Duration purgeRetention = Duration.ofHours(1);
+
+		/**
+		 * Most rows one purge statement deletes; a purge runs statements until no row is left to delete.
+		 */
+		private int purgeBatchSize = 500;
+
 		public String getTableName() {
 			return this.tableName;
 		}
@@ -298,6 +284,30 @@ public class LockProperties {
 
 		public void setQueryTimeout(Duration queryTimeout) {
 			this.queryTimeout = queryTimeout;
+		}
+
+		public Duration getPurgeInterval() {
+			return this.purgeInterval;
+		}
+
+		public void setPurgeInterval(Duration purgeInterval) {
+			this.purgeInterval = purgeInterval;
+		}
+
+		public Duration getPurgeRetention() {
+			return this.purgeRetention;
+		}
+
+		public void setPurgeRetention(Duration purgeRetention) {
+			this.purgeRetention = purgeRetention;
+		}
+
+		public int getPurgeBatchSize() {
+			return this.purgeBatchSize;
+		}
+
+		public void setPurgeBatchSize(int purgeBatchSize) {
+			this.purgeBatchSize = purgeBatchSize;
 		}
 
 	}

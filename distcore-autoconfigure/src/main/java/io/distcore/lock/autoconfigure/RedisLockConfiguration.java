@@ -8,6 +8,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 /**
@@ -25,7 +27,24 @@ class RedisLockConfiguration {
 		if (!StringUtils.hasText(keyPrefix)) {
 			throw new IllegalStateException("distcore.lock.redis.key-prefix must not be empty, was '" + keyPrefix + "'");
 		}
+		if (isCluster(connectionFactory) && !hasHashTag(keyPrefix)) {
+			throw new IllegalStateException("distcore.lock.redis.key-prefix must hold a hash tag on Redis Cluster, such "
+					+ "as {distcore-lock}:, so that every lock key and the token counter share a slot; was '"
+					+ keyPrefix + "'");
+		}
 		return new RedisLockBackend(connectionFactory, keyPrefix);
+	}
+
+	private static boolean isCluster(RedisConnectionFactory connectionFactory) {
+		return ClassUtils.isPresent("io.lettuce.core.RedisClient", RedisLockConfiguration.class.getClassLoader())
+				&& connectionFactory instanceof LettuceConnectionFactory lettuce && lettuce.isClusterAware();
+	}
+
+	/** Redis hashes only what is between the first '{' and the next '}', when that is not empty. */
+	private static boolean hasHashTag(String keyPrefix) {
+		int open = keyPrefix.indexOf('{');
+		int close = (open >= 0) ? keyPrefix.indexOf('}', open + 1) : -1;
+		return close > open + 1;
 	}
 
 }

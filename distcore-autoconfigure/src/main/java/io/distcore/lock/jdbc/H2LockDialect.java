@@ -11,18 +11,25 @@ final class H2LockDialect extends JdbcLockDialect {
 
 	private static final String DUPLICATE_KEY = "23505";
 
-	// Creates the row or takes it over only if its lease ran out, and returns the new token (previous + 1);
-	// returns no row while another owner's lease runs. Two sessions creating the same row: one gets 23505.
+	// Creates the row with the token floor + 1, or takes it over only if its lease ran out or this owner holds it
+	// already (a lost reply), and returns the new token (previous + 1); returns no row while another owner's lease
+	// runs. Two sessions creating the same row: one gets 23505.
 	private static final String ACQUIRE = """
 			SELECT token FROM FINAL TABLE (
-				MERGE INTO %s l
+				MERGE INTO %1$s l
 				USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(255)),
 						DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP(3)))) s (name, owner, expires_at)
 				ON l.name = s.name
-				WHEN MATCHED AND l.expires_at <= CURRENT_TIMESTAMP(3) THEN
+				WHEN MATCHED AND (l.expires_at <= CURRENT_TIMESTAMP(3) OR l.owner = s.owner) THEN
 					UPDATE SET owner = s.owner, token = l.token + 1, expires_at = s.expires_at
 				WHEN NOT MATCHED THEN
-					INSERT (name, owner, token, expires_at) VALUES (s.name, s.owner, 1, s.expires_at))
+					INSERT (name, owner, token, expires_at) VALUES (s.name, s.owner,
+						COALESCE((SELECT f.token FROM %1$s f WHERE f.name = ''), 0) + 1, s.expires_at))
+			""";
+
+	private static final String CREATE_FLOOR = """
+			MERGE INTO %s l USING (VALUES ('')) s (name) ON l.name = s.name
+			WHEN NOT MATCHED THEN INSERT (name, owner, token, expires_at) VALUES ('', NULL, 0, CURRENT_TIMESTAMP(3))
 			""";
 
 	// Moves the expiry of an unexpired hold of this owner to database now + lease.
@@ -39,9 +46,12 @@ final class H2LockDialect extends JdbcLockDialect {
 
 	private final String acquireSql;
 
+	private final String createFloorSql;
+
 	H2LockDialect(String table, int queryTimeoutSeconds) {
 		super(RENEW.formatted(table), RELEASE.formatted(table), queryTimeoutSeconds);
 		this.acquireSql = ACQUIRE.formatted(table);
+		this.createFloorSql = CREATE_FLOOR.formatted(table);
 	}
 
 	@Override
@@ -52,6 +62,16 @@ final class H2LockDialect extends JdbcLockDialect {
 	@Override
 	String schemaResource() {
 		return "schema-h2.sql";
+	}
+
+	@Override
+	String nowPlusMillis() {
+		return "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP(3))";
+	}
+
+	@Override
+	String createFloorSql() {
+		return this.createFloorSql;
 	}
 
 	@Override

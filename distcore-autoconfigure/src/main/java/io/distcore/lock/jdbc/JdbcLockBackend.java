@@ -39,8 +39,14 @@ import org.springframework.util.Assert;
  * retried and {@link #deadlockRetries() counted}.</li>
  * <li>Leases are judged by the database clock only ({@code clock_timestamp()}, {@code UTC_TIMESTAMP(3)},
  * {@code CURRENT_TIMESTAMP(3)}), so application clocks may disagree freely.</li>
- * <li>Rows are never deleted: release clears the owner and moves the expiry to database now, so the token of
- * the next hold is the previous token plus one.</li>
+ * <li>Release keeps the row: it clears the owner and moves the expiry to database now, so the token of the next
+ * hold is the previous token plus one. {@link #purge} deletes rows whose lease ended a while ago, which keeps a
+ * table of one lock per entity (per order id, say) from growing forever; a lock whose row was purged starts again
+ * above the token floor, a row with the empty name that the purge raises first, so tokens still only
+ * increase.</li>
+ * <li>An acquire by the owner that holds the lock already is granted with the next token: reentry is counted
+ * above this SPI, so such an acquire means the reply to an earlier one was lost (the database applied it, the
+ * client never heard), and the owner must not wait out a hold it does not know it has.</li>
  * <li>Statements run on connections of their own, outside any transaction of the caller, so a lock is visible
  * to everybody as soon as it is taken and survives the caller's rollback; each needs one connection of the
  * pool besides those the caller holds.</li>
@@ -205,10 +211,43 @@ public final class JdbcLockBackend implements LockBackend {
 		execute("create the table for", this.tableName, (dialect, connection) -> {
 			try (Statement statement = connection.createStatement()) {
 				statement.setQueryTimeout(this.queryTimeoutSeconds);
-				return statement.execute(ddl);
+				statement.execute(ddl);
 			}
+			dialect.createFloor(connection);
+			return null;
 		});
 		logger.info("Lock table '" + this.tableName + "' is ready (" + dialect().name() + ")");
+	}
+
+	/**
+	 * Deletes the rows of locks whose lease ended (released, or expired with a dead holder) more than
+	 * {@code retention} ago, in statements of at most {@code batchSize} rows, until no such row is left. First raises
+	 * the token floor to the largest token in the table, then waits twice the query timeout, so that an acquire
+	 * that read the floor before it was raised has finished before the rows under it go: a lock created again after
+	 * its row was deleted always gets a greater token than any it had. Meant for a background thread
+	 * ({@code distcore.lock.jdbc.purge-interval}); safe to run on several processes at once.
+	 * @param retention how long a row stays after its lease ended; zero purges every row not held
+	 * @param batchSize most rows one statement deletes
+	 * @return how many rows were deleted, as far as the driver's batch counts tell
+	 * @throws InterruptedException if interrupted while waiting; nothing was deleted then
+	 * @throws LockBackendUnavailableException if the database cannot be reached
+	 */
+	public int purge(Duration retention, int batchSize) throws InterruptedException {
+		Assert.isTrue(retention != null && !retention.isNegative(), () -> "Retention must not be negative, was " + retention);
+		Assert.isTrue(batchSize > 0, () -> "Batch size must be positive, was " + batchSize);
+		LockRowPurge purge = new LockRowPurge(dialect(), this.tableName);
+		long floor = execute("raise the token floor of", this.tableName,
+				(dialect, connection) -> purge.raiseFloor(connection));
+		TimeUnit.SECONDS.sleep(2L * this.queryTimeoutSeconds);
+		int purged = 0;
+		while (true) {
+			int deleted = execute("purge", this.tableName,
+					(dialect, connection) -> purge.deleteBatch(connection, floor, retention.toMillis(), batchSize));
+			purged += deleted;
+			if (deleted < batchSize) {
+				return purged;
+			}
+		}
 	}
 
 	/**

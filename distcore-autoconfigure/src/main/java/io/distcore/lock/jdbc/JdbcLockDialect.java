@@ -55,7 +55,31 @@ abstract sealed class JdbcLockDialect permits PostgreSqlLockDialect, MariaDbLock
 	abstract String schemaResource();
 
 	/**
-	 * Takes the lock if its row is missing or expired, with token = previous token + 1 (1 for a new row).
+	 * SQL of "database now plus the milliseconds of one parameter", as this product writes lease ends.
+	 * @return the expression
+	 */
+	abstract String nowPlusMillis();
+
+	/**
+	 * SQL creating the {@link LockRowPurge#FLOOR floor row} with token 0 unless it exists; no parameters.
+	 * @return the statement
+	 */
+	abstract String createFloorSql();
+
+	/**
+	 * Creates the floor row unless it exists.
+	 * @param connection an auto-committing connection
+	 * @throws SQLException on a database error
+	 */
+	final void createFloor(Connection connection) throws SQLException {
+		try (PreparedStatement statement = prepare(connection, createFloorSql())) {
+			statement.executeUpdate();
+		}
+	}
+
+	/**
+	 * Takes the lock if its row is missing, expired or already held by {@code owner} (the reply to an earlier
+	 * acquire was lost), with token = previous token + 1, or the token floor + 1 for a new row.
 	 * @param connection an auto-committing connection
 	 * @param name lock name
 	 * @param owner new holder

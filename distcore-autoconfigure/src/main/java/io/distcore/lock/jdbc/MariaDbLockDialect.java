@@ -18,18 +18,26 @@ import java.util.OptionalLong;
  */
 final class MariaDbLockDialect extends JdbcLockDialect {
 
-	// Takes over the row only if its lease ran out; LAST_INSERT_ID(expr) remembers the new token for this session.
+	// Takes over the row only if its lease ran out or this owner holds it already (a lost reply);
+	// LAST_INSERT_ID(expr) remembers the new token for this session.
 	private static final String TAKE_OVER = """
 			UPDATE %s SET owner = ?, token = LAST_INSERT_ID(token + 1),
 			expires_at = UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND
-			WHERE name = ? AND expires_at <= UTC_TIMESTAMP(3)
+			WHERE name = ? AND (expires_at <= UTC_TIMESTAMP(3) OR owner = ?)
 			""";
 
-	// Creates the row of a lock never taken before; no row inserted means the row exists (held, or created by a
-	// concurrent owner first).
+	// Creates the row of a lock not taken before (or purged) with the token floor + 1, remembered by LAST_INSERT_ID;
+	// no row inserted means the row exists (held, or created by a concurrent owner first). The floor row is read
+	// with a shared lock on that one record, which is why it is created first: a missing one would make it a gap
+	// lock.
 	private static final String CREATE = """
-			INSERT IGNORE INTO %s (name, owner, token, expires_at)
-			VALUES (?, ?, 1, UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND)
+			INSERT IGNORE INTO %1$s (name, owner, token, expires_at)
+			SELECT ?, ?, LAST_INSERT_ID(COALESCE(MAX(f.token), 0) + 1), UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND
+			FROM %1$s f WHERE f.name = ''
+			""";
+
+	private static final String CREATE_FLOOR = """
+			INSERT IGNORE INTO %s (name, owner, token, expires_at) VALUES ('', NULL, 0, UTC_TIMESTAMP(3))
 			""";
 
 	// Moves the expiry of an unexpired hold of this owner to database now + lease.
@@ -48,10 +56,15 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 
 	private final String createSql;
 
+	private final String createFloorSql;
+
+	private volatile boolean floorCreated;
+
 	MariaDbLockDialect(String table, int queryTimeoutSeconds) {
 		super(RENEW.formatted(table), RELEASE.formatted(table), queryTimeoutSeconds);
 		this.takeOverSql = TAKE_OVER.formatted(table);
 		this.createSql = CREATE.formatted(table);
+		this.createFloorSql = CREATE_FLOOR.formatted(table);
 	}
 
 	@Override
@@ -65,20 +78,35 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 	}
 
 	@Override
+	String nowPlusMillis() {
+		return "UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND";
+	}
+
+	@Override
+	String createFloorSql() {
+		return this.createFloorSql;
+	}
+
+	@Override
 	OptionalLong acquire(Connection connection, String name, String owner, long leaseMillis) throws SQLException {
 		try (PreparedStatement takeOver = prepare(connection, this.takeOverSql)) {
 			takeOver.setString(1, owner);
 			takeOver.setLong(2, leaseMillis);
 			takeOver.setString(3, name);
+			takeOver.setString(4, owner);
 			if (takeOver.executeUpdate() == 1) {
 				return OptionalLong.of(lastInsertId(connection));
 			}
+		}
+		if (!this.floorCreated) {
+			createFloor(connection);
+			this.floorCreated = true;
 		}
 		try (PreparedStatement create = prepare(connection, this.createSql)) {
 			create.setString(1, name);
 			create.setString(2, owner);
 			create.setLong(3, leaseMillis);
-			return (create.executeUpdate() == 1) ? OptionalLong.of(1) : OptionalLong.empty();
+			return (create.executeUpdate() == 1) ? OptionalLong.of(lastInsertId(connection)) : OptionalLong.empty();
 		}
 	}
 

@@ -9,15 +9,22 @@ import java.util.OptionalLong;
  */
 final class PostgreSqlLockDialect extends JdbcLockDialect {
 
-	// Inserts the row or, under the row lock ON CONFLICT takes, overwrites it only if its lease ran out, and
-	// returns the new token (previous + 1); returns no row while another owner's lease runs.
+	// Inserts the row with the token floor + 1 or, under the row lock ON CONFLICT takes, overwrites it only if its
+	// lease ran out or this owner holds it already (a lost reply), and returns the new token (previous + 1); returns
+	// no row while another owner's lease runs.
 	private static final String ACQUIRE = """
-			INSERT INTO %s AS l (name, owner, token, expires_at)
-			VALUES (?, ?, 1, clock_timestamp() + ? * INTERVAL '1 millisecond')
+			INSERT INTO %1$s AS l (name, owner, token, expires_at)
+			VALUES (?, ?, COALESCE((SELECT f.token FROM %1$s f WHERE f.name = ''), 0) + 1,
+				clock_timestamp() + ? * INTERVAL '1 millisecond')
 			ON CONFLICT (name) DO UPDATE
 			SET owner = excluded.owner, token = l.token + 1, expires_at = excluded.expires_at
-			WHERE l.expires_at <= clock_timestamp()
+			WHERE l.expires_at <= clock_timestamp() OR l.owner = excluded.owner
 			RETURNING token
+			""";
+
+	private static final String CREATE_FLOOR = """
+			INSERT INTO %s (name, owner, token, expires_at) VALUES ('', NULL, 0, clock_timestamp())
+			ON CONFLICT (name) DO NOTHING
 			""";
 
 	// Moves the expiry of an unexpired hold of this owner to database now + lease.
@@ -34,9 +41,12 @@ final class PostgreSqlLockDialect extends JdbcLockDialect {
 
 	private final String acquireSql;
 
+	private final String createFloorSql;
+
 	PostgreSqlLockDialect(String table, int queryTimeoutSeconds) {
 		super(RENEW.formatted(table), RELEASE.formatted(table), queryTimeoutSeconds);
 		this.acquireSql = ACQUIRE.formatted(table);
+		this.createFloorSql = CREATE_FLOOR.formatted(table);
 	}
 
 	@Override
@@ -47,6 +57,16 @@ final class PostgreSqlLockDialect extends JdbcLockDialect {
 	@Override
 	String schemaResource() {
 		return "schema-postgresql.sql";
+	}
+
+	@Override
+	String nowPlusMillis() {
+		return "clock_timestamp() + ? * INTERVAL '1 millisecond'";
+	}
+
+	@Override
+	String createFloorSql() {
+		return this.createFloorSql;
 	}
 
 	@Override

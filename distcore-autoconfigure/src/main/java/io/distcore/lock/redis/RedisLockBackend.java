@@ -33,9 +33,17 @@ import org.springframework.util.Assert;
 /**
  * Locks on one Redis server (or the primary of a replicated setup) through a Spring Data Redis
  * {@link RedisConnectionFactory}. The lock is the key {@code <keyPrefix>{<name>}} holding the owner, with the
- * lease as its expiry; the fencing token comes from {@code INCR} of {@code <keyPrefix>{<name>}:token}, a key
- * that never expires, so tokens keep increasing across holds for as long as Redis keeps its data. Every
- * operation is one Lua script, one round trip.
+ * lease as its expiry; nothing else is kept per name, so a released or expired lock leaves no key behind, however
+ * many names (one per order, say) come and go. The fencing token comes from {@code INCR} of one counter for all
+ * names, {@code <keyPrefix>token}, a key that never expires: tokens keep increasing across the holds of every
+ * name for as long as Redis keeps its data. Every operation is one Lua script, one round trip. On Redis Cluster
+ * the scripts touch a lock key and the counter together, so put a hash tag into the prefix, such as
+ * {@code {distcore-lock}:}, to keep them in one slot.
+ * <p>
+ * An acquire by the owner that holds the lock already is granted: reentry is counted above this SPI, so such an
+ * acquire means the reply to an earlier one was lost (Redis applied it, the client never heard), and the owner
+ * must not wait out a hold it does not know it has. The grant draws a new token and a new lease, as any new hold
+ * does.
  * <p>
  * Waiters do not poll: a release publishes the lock name on the channel {@code <keyPrefix>released}, to which
  * each backend instance subscribes once, on the first wait. A waiter parks until a release of its lock is
@@ -49,12 +57,14 @@ import org.springframework.util.Assert;
 public final class RedisLockBackend implements LockBackend, AutoCloseable {
 
 	/**
-	 * Takes the lock only if nobody holds it and, in the same atomic step, draws the next fencing token; a
+	 * Takes the lock only if nobody else holds it and, in the same atomic step, draws the next fencing token; a
 	 * refused caller gets the holder's remaining lease instead, the bound of its wait.
 	 */
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> ACQUIRE = new DefaultRedisScript<>("""
-			if redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2], 'nx') then
+			local holder = redis.call('get', KEYS[1])
+			if not holder or holder == ARGV[1] then
+				redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2])
 				return {1, redis.call('incr', KEYS[2])}
 			end
 			return {0, redis.call('pttl', KEYS[1])}
@@ -86,6 +96,8 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 
 	private final String releaseChannel;
 
+	private final String tokenKey;
+
 	private final ConcurrentMap<String, ReleaseSignal> waiting = new ConcurrentHashMap<>();
 
 	private RedisMessageListenerContainer subscription;
@@ -104,6 +116,7 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		this.redis = new StringRedisTemplate(connectionFactory);
 		this.keyPrefix = keyPrefix;
 		this.releaseChannel = keyPrefix + "released";
+		this.tokenKey = keyPrefix + "token";
 	}
 
 	@Override
@@ -117,7 +130,7 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
 		long deadline = System.nanoTime() + waitTime.toNanos();
-		List<String> keys = List.of(lockKey(name), lockKey(name) + ":token");
+		List<String> keys = List.of(lockKey(name), this.tokenKey);
 		String lease = Long.toString(leaseTime.toMillis());
 		ReleaseSignal signal = null;
 		try {
@@ -190,7 +203,7 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		}
 	}
 
-	/** The braces make a hash tag: lock and token key share a cluster slot, and no lock name collides with a token key. */
+	/** The braces keep every lock key apart from the token counter's, whatever the name. */
 	private String lockKey(String name) {
 		return this.keyPrefix + "{" + name + "}";
 	}

@@ -52,6 +52,16 @@ import org.springframework.util.Assert;
  * {@link #onLoss(LossCallback)}, because another owner may hold the lock by the time the connection is back,
  * and its node is deleted as soon as ZooKeeper answers again in case the session survived.
  * <p>
+ * Each suspension or loss of the connection starts a new connection generation. An acquisition that began in an
+ * earlier generation fails with {@link LockBackendUnavailableException} and deletes its node, even when the
+ * connection came back in time: across SUSPENDED, LOST and RECONNECTED it cannot tell whether its node still
+ * stands for a place in the queue, and a hold granted on a stale one would be a second holder.
+ * <p>
+ * A node of the acquiring owner's own, left in the queue by an earlier attempt of this session whose create
+ * failed after ZooKeeper applied it, is deleted when the owner finds it ahead: the owner does not wait out a hold
+ * it never knew it had. (A create whose reply was lost within Curator's retries is found again by its protection
+ * and never becomes such a node.)
+ * <p>
  * Names are escaped into one path segment: ASCII letters, digits, {@code -}, {@code _} and {@code .} (except
  * a leading one) stay as they are, every other UTF-8 byte becomes {@code %XX}.
  */
@@ -83,10 +93,14 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 
 	private final ConnectionStateListener connectionListener = (source, state) -> connectionChanged(state);
 
+	/** Nodes of acquisitions under way, which another acquisition of the same owner must not take for orphans. */
+	private final Set<String> acquiring = ConcurrentHashMap.newKeySet();
+
 	/** Orders new holds against the abandoning of all holds at a suspension, so that none slips past it. */
 	private final Object connectionMonitor = new Object();
 
-	private boolean suspended;
+	/** Incremented at every suspension or loss of the connection; guarded by {@link #connectionMonitor}. */
+	private long connectionGeneration;
 
 	private volatile LossCallback lossCallback = (name, owner, reason) -> {
 	};
@@ -123,6 +137,7 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 			throws InterruptedException {
 		long deadline = System.nanoTime() + waitTime.toNanos();
 		awaitConnection(name);
+		long generation = connectionGeneration();
 		String queue = queuePath(name);
 		Attempt attempt = new Attempt(queue, owner + '\n' + UUID.randomUUID());
 		Stat created = new Stat();
@@ -148,18 +163,20 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 			throw unavailable("queue for", name, ex);
 		}
 		boolean held = false;
+		this.acquiring.add(node);
 		try {
-			OptionalLong token = awaitTurn(name, queue, node, created, deadline);
+			OptionalLong token = awaitTurn(name, owner, queue, node, created, deadline, generation);
 			if (token.isEmpty()) {
 				return Optional.empty();
 			}
 			// The lease is this client's scheduled deletion, which hold() starts after this instant.
 			long leaseStartedAt = System.nanoTime();
-			hold(new HoldKey(name, owner), node, leaseTime);
+			hold(new HoldKey(name, owner), node, leaseTime, generation);
 			held = true;
 			return Optional.of(new LockGrant(token.getAsLong(), leaseStartedAt));
 		}
 		finally {
+			this.acquiring.remove(node);
 			if (!held) {
 				deleteInBackground(node);
 			}
@@ -254,10 +271,11 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 		return ZKPaths.makePath(this.basePath, segment(name));
 	}
 
-	private OptionalLong awaitTurn(String name, String queue, String node, Stat created, long deadline)
-			throws InterruptedException {
+	private OptionalLong awaitTurn(String name, String owner, String queue, String node, Stat created, long deadline,
+			long generation) throws InterruptedException {
 		String nodeName = ZKPaths.getNodeFromPath(node);
 		while (true) {
+			checkGeneration(name, generation);
 			List<String> contenders = contenders(name, queue);
 			int position = contenders.indexOf(nodeName);
 			if (position < 0) {
@@ -268,11 +286,10 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 				// Curator leaves the stat empty when it found the node again after a lost reply.
 				return OptionalLong.of((created.getCzxid() != 0) ? created.getCzxid() : czxid(name, node));
 			}
-			long remaining = deadline - System.nanoTime();
-			if (remaining <= 0) {
+			if (!awaitDeletion(name, owner, ZKPaths.makePath(queue, contenders.get(position - 1)), deadline,
+					generation)) {
 				return OptionalLong.empty();
 			}
-			awaitDeletion(name, ZKPaths.makePath(queue, contenders.get(position - 1)), remaining);
 		}
 	}
 
@@ -284,28 +301,66 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 			.toList();
 	}
 
-	private void awaitDeletion(String name, String predecessor, long timeoutNanos) throws InterruptedException {
+	/**
+	 * Waits for the predecessor to go, or deletes it at once if it is an orphan of the same owner.
+	 * @return {@code false} if the deadline passed with the predecessor still there
+	 */
+	private boolean awaitDeletion(String name, String owner, String predecessor, long deadline, long generation)
+			throws InterruptedException {
 		CountDownLatch changed = new CountDownLatch(1);
 		Watcher wakeUp = (event) -> changed.countDown();
+		long remaining = deadline - System.nanoTime();
 		this.waiters.add(changed);
 		try {
+			Stat stat = new Stat();
 			// getData, not exists: exists leaves a watch behind on a missing node, and a sequential node never
-			// comes back to fire it.
-			boolean present = call("watch the queue of", name, () -> {
+			// comes back to fire it. No watch when there is no time to wait for it.
+			byte[] data = call("watch the queue of", name, () -> {
 				try {
-					this.client.getData().usingWatcher(wakeUp).forPath(predecessor);
-					return true;
+					return (remaining > 0)
+							? this.client.getData().storingStatIn(stat).usingWatcher(wakeUp).forPath(predecessor)
+							: this.client.getData().storingStatIn(stat).forPath(predecessor);
 				}
 				catch (KeeperException.NoNodeException ex) {
-					return false;
+					return null;
 				}
 			});
-			if (present && !isSuspended()) {
-				changed.await(timeoutNanos, TimeUnit.NANOSECONDS);
+			if (data == null) {
+				return true;
 			}
+			if (isOrphan(predecessor, stat, data, owner)) {
+				logger.debug("Deleting " + predecessor + ", left behind by an earlier attempt of the same owner");
+				call("delete an orphaned node of", name,
+						() -> this.client.delete().quietly().guaranteed().forPath(predecessor));
+				return true;
+			}
+			if (remaining <= 0) {
+				return false;
+			}
+			if (connectionGeneration() == generation) {
+				changed.await(remaining, TimeUnit.NANOSECONDS);
+			}
+			return true;
 		}
 		finally {
 			this.waiters.remove(changed);
+		}
+	}
+
+	/**
+	 * A node of this session and this owner that is neither held nor being acquired: what is left when a create
+	 * failed after ZooKeeper applied it.
+	 */
+	private boolean isOrphan(String node, Stat stat, byte[] data, String owner) {
+		if (!new String(data, StandardCharsets.UTF_8).startsWith(owner + '\n') || this.acquiring.contains(node)
+				|| this.holds.values().stream().anyMatch((hold) -> hold.node.equals(node))) {
+			return false;
+		}
+		try {
+			return stat.getEphemeralOwner() == this.client.getZookeeperClient().getZooKeeper().getSessionId();
+		}
+		catch (Exception ex) {
+			return false;
 		}
 	}
 
@@ -318,13 +373,10 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 		return stat.getCzxid();
 	}
 
-	private void hold(HoldKey key, String node, Duration leaseTime) {
+	private void hold(HoldKey key, String node, Duration leaseTime, long generation) {
 		Hold hold = new Hold(node);
 		synchronized (this.connectionMonitor) {
-			if (this.suspended) {
-				throw new LockBackendUnavailableException(
-						"The connection to ZooKeeper was suspended while lock '" + key.name() + "' was acquired");
-			}
+			checkGeneration(key.name(), generation);
 			this.holds.put(key, hold);
 		}
 		synchronized (hold) {
@@ -366,9 +418,6 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 			abandonHolds("the ZooKeeper session was lost");
 		}
 		else if (state.isConnected()) {
-			synchronized (this.connectionMonitor) {
-				this.suspended = false;
-			}
 			scheduleSweep();
 		}
 	}
@@ -380,7 +429,7 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 	private void abandonHolds(String reason) {
 		Map<HoldKey, Hold> abandoned = new LinkedHashMap<>();
 		synchronized (this.connectionMonitor) {
-			this.suspended = true;
+			this.connectionGeneration++;
 			this.holds.forEach((key, hold) -> {
 				if (this.holds.remove(key, hold)) {
 					abandoned.put(key, hold);
@@ -405,9 +454,16 @@ public final class ZooKeeperLockBackend implements LockBackend, AutoCloseable {
 		});
 	}
 
-	private boolean isSuspended() {
+	private long connectionGeneration() {
 		synchronized (this.connectionMonitor) {
-			return this.suspended;
+			return this.connectionGeneration;
+		}
+	}
+
+	private void checkGeneration(String name, long generation) {
+		if (connectionGeneration() != generation) {
+			throw new LockBackendUnavailableException("The connection to ZooKeeper was suspended or lost while lock '"
+					+ name + "' was being acquired; the attempt is given up");
 		}
 	}
 

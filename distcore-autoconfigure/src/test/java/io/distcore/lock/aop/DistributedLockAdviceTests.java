@@ -30,6 +30,7 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import static io.distcore.lock.aop.StartupFailures.assertStartupFails;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -127,10 +128,14 @@ class DistributedLockAdviceTests {
 	}
 
 	@Test
-	void badDurationsFailWithTheAttributeNamed() {
-		this.contextRunner.run((context) -> assertThatExceptionOfType(IllegalStateException.class)
-			.isThrownBy(() -> context.getBean(Locked.class).badWait())
-			.withMessageContaining("waitTime = \"soon\""));
+	void badDurationsFailAtStartupWithTheAttributeAndMethodNamed() {
+		assertStartupFails(this.contextRunner, BadWait.class, "waitTime = \"soon\"", "BadWait.badWait");
+	}
+
+	@Test
+	void anUnknownBackendInTheAnnotationFailsAtStartupListingTheBackends() {
+		assertStartupFails(this.contextRunner, UnknownBackend.class, "backend = \"etcd\"", "UnknownBackend.run",
+				"[local]");
 	}
 
 	@Test
@@ -292,8 +297,20 @@ class DistributedLockAdviceTests {
 			return "ran";
 		}
 
+	}
+
+	static class BadWait {
+
 		@DistributedLock(key = "'x'", waitTime = "soon")
 		public void badWait() {
+		}
+
+	}
+
+	static class UnknownBackend {
+
+		@DistributedLock(key = "'x'", backend = "etcd")
+		public void run() {
 		}
 
 	}

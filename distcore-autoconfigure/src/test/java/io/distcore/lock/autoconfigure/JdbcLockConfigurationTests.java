@@ -9,6 +9,7 @@ import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.NamedLock;
 import io.distcore.lock.jdbc.JdbcLockBackend;
+import io.distcore.lock.jdbc.JdbcLockPurger;
 import io.distcore.test.JdbcEndpoint;
 import io.distcore.test.TestServices;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,30 @@ class JdbcLockConfigurationTests {
 		withH2().withPropertyValues("distcore.lock.jdbc.query-timeout=100ms")
 			.run((context) -> assertThat(context).getFailure()
 				.hasStackTraceContaining("distcore.lock.jdbc.query-timeout"));
+	}
+
+	@Test
+	void rowsOfReleasedLocksArePurgedInTheBackgroundUnlessTheIntervalIsZero() {
+		withH2().run((context) -> assertThat(context).hasNotFailed()
+			.getBean(JdbcLockPurger.class)
+			.satisfies((purger) -> assertThat(purger.isRunning()).isTrue()));
+		withH2().withPropertyValues("distcore.lock.jdbc.purge-interval=0")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.getBean(JdbcLockPurger.class)
+				.satisfies((purger) -> assertThat(purger.isRunning()).isFalse()));
+	}
+
+	@Test
+	void badPurgeSettingsFailNamingTheProperty() {
+		withH2().withPropertyValues("distcore.lock.jdbc.purge-interval=-1m")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.lock.jdbc.purge-interval"));
+		withH2().withPropertyValues("distcore.lock.jdbc.purge-retention=-1h")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.lock.jdbc.purge-retention"));
+		withH2().withPropertyValues("distcore.lock.jdbc.purge-batch-size=0")
+			.run((context) -> assertThat(context).getFailure()
+				.hasStackTraceContaining("distcore.lock.jdbc.purge-batch-size"));
 	}
 
 	@Test

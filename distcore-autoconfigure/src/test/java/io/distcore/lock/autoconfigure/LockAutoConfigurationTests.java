@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -45,22 +46,55 @@ class LockAutoConfigurationTests {
 	}
 
 	@Test
-	void aConfiguredBackendThatIsNotAvailableFailsNamingTheProperty() {
+	void aConfiguredBackendThatIsNotAvailableFailsNamingThePropertyAndWhatItNeeds() {
 		this.contextRunner.withPropertyValues("distcore.lock.backend=redis")
 			.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
 				.rootCause()
-				.hasMessageContaining("distcore.lock.backend=redis")
-				.hasMessageContaining("RedisConnectionFactory"));
+				.isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class, (ex) -> {
+					assertThat(ex.getName()).isEqualTo("distcore.lock.backend");
+					assertThat(ex.getValue()).isEqualTo("redis");
+					assertThat(ex.getReason()).contains("RedisConnectionFactory").contains("[local]");
+				}));
 	}
 
 	@Test
-	void anUnknownBackendFailsNamingTheProperty() {
+	void anUnknownBackendFailsListingTheRegisteredOnes() {
 		this.contextRunner.withPropertyValues("distcore.lock.backend=etcd")
+			.withUserConfiguration(UserBackend.class)
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
-				.hasStackTraceContaining("distcore.lock.backend"));
+				.rootCause()
+				.isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class, (ex) -> {
+					assertThat(ex.getName()).isEqualTo("distcore.lock.backend");
+					assertThat(ex.getValue()).isEqualTo("etcd");
+					assertThat(ex.getReason()).contains("mine").contains("local");
+				}));
+	}
+
+	@Test
+	void aUserBackendBeanCanBeTheDefaultByItsName() {
+		this.contextRunner.withPropertyValues("distcore.lock.backend=mine")
+			.withUserConfiguration(UserBackend.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				LockRegistry registry = context.getBean(LockRegistry.class);
+				assertThat(registry.defaultBackend()).isEqualTo("mine");
+				assertThat(registry.backends()).containsExactlyInAnyOrder("mine", "local");
+			});
+	}
+
+	@Test
+	void anEmptyBackendPropertyMeansDetect() {
+		this.contextRunner.withPropertyValues("distcore.lock.backend=")
+			.run((context) -> assertThat(context.getBean(LockRegistry.class).defaultBackend()).isEqualTo("local"));
+	}
+
+	@Test
+	void backendNamesAreMatchedIgnoringCase() {
+		this.contextRunner.withPropertyValues("distcore.lock.backend=LOCAL")
+			.run((context) -> assertThat(context.getBean(LockRegistry.class).defaultBackend()).isEqualTo("local"));
 	}
 
 	@Test
@@ -106,34 +140,49 @@ class LockAutoConfigurationTests {
 
 		@Bean
 		LockRegistry myRegistry() {
-			LocalLockBackend local = new LocalLockBackend();
-			LockBackend mine = new LockBackend() {
-
-				@Override
-				public String name() {
-					return "mine";
-				}
-
-				@Override
-				public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
-						throws InterruptedException {
-					return local.acquire(name, owner, leaseTime, waitTime);
-				}
-
-				@Override
-				public boolean renew(String name, String owner, Duration leaseTime) {
-					return local.renew(name, owner, leaseTime);
-				}
-
-				@Override
-				public boolean release(String name, String owner) {
-					return local.release(name, owner);
-				}
-
-			};
-			return new LockRegistry(InstanceId.generate(), List.of(mine), "mine", Duration.ofSeconds(1), List.of());
+			return new LockRegistry(InstanceId.generate(), List.of(backendNamedMine()), "mine", Duration.ofSeconds(1),
+					List.of());
 		}
 
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserBackend {
+
+		@Bean
+		LockBackend myBackend() {
+			return backendNamedMine();
+		}
+
+	}
+
+	/** A backend of the user's own, named "mine". */
+	static LockBackend backendNamedMine() {
+		LocalLockBackend local = new LocalLockBackend();
+		return new LockBackend() {
+
+			@Override
+			public String name() {
+				return "mine";
+			}
+
+			@Override
+			public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+					throws InterruptedException {
+				return local.acquire(name, owner, leaseTime, waitTime);
+			}
+
+			@Override
+			public boolean renew(String name, String owner, Duration leaseTime) {
+				return local.renew(name, owner, leaseTime);
+			}
+
+			@Override
+			public boolean release(String name, String owner) {
+				return local.release(name, owner);
+			}
+
+		};
 	}
 
 }

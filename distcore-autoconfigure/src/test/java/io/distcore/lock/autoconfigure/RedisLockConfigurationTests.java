@@ -1,5 +1,7 @@
 package io.distcore.lock.autoconfigure;
 
+import java.util.List;
+
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.redis.RedisLockBackend;
@@ -12,7 +14,9 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,6 +61,19 @@ class RedisLockConfigurationTests {
 	void emptyKeyPrefixFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("distcore.lock.redis.key-prefix=")
 			.run((context) -> assertThat(context).getFailure().hasStackTraceContaining("distcore.lock.redis.key-prefix"));
+	}
+
+	@Test
+	void onRedisClusterTheKeyPrefixNeedsAHashTag() {
+		ApplicationContextRunner cluster = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DistcoreAutoConfiguration.class, LockAutoConfiguration.class))
+			.withBean(RedisConnectionFactory.class,
+					() -> new LettuceConnectionFactory(new RedisClusterConfiguration(List.of("127.0.0.1:7400"))));
+		cluster.run((context) -> assertThat(context).getFailure()
+			.hasStackTraceContaining("distcore.lock.redis.key-prefix")
+			.hasStackTraceContaining("hash tag"));
+		cluster.withPropertyValues("distcore.lock.redis.key-prefix={distcore-lock}:")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(RedisLockBackend.class));
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -4,6 +4,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcore.lock.LockBackendUnavailableException;
 import io.distcore.lock.LockGrant;
+import io.distcore.lock.LockRegistry;
+import io.distcore.lock.NamedLock;
+import io.distcore.support.InstanceId;
 import io.distcore.test.JdbcEndpoint;
 import io.distcore.test.TcpProxy;
 import io.distcore.test.TestServices;
@@ -99,6 +103,100 @@ class JdbcLockBackendTests {
 			assertThat(east.acquire(name, "east", lease, Duration.ZERO)).isEmpty();
 			assertThat(east.renew(name, "west", Duration.ofMillis(1))).isTrue();
 			assertThat(east.acquire(name, "east", lease, HANG).map(LockGrant::fencingToken)).hasValue(token.get() + 1);
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "postgresql", "mariadb", "h2" })
+	void anOrphanedHoldOfTheSameOwnerIsGrantedAtOnceWithANewToken(String database) throws Exception {
+		try (LockTable table = new LockTable(endpoint(database));
+				HikariDataSource pool = table.dataSource(2, null);
+				LockRegistry process = registry(table.newBackend(pool))) {
+			String name = uniqueName("orphan");
+			NamedLock lock = process.getLock(name, "jdbc", "job-1");
+			// What a lost reply leaves behind: the database applied the acquire, the client never heard of it.
+			table.admin().update(plantSql(database, table.name), name, lock.owner());
+
+			assertThat(process.getLock(name, "jdbc", "job-2").tryLock(Duration.ZERO, LONG_LEASE)).isFalse();
+			assertThat(lock.tryLock(Duration.ZERO, LONG_LEASE)).isTrue();
+			assertThat(lock.fencingToken()).isGreaterThan(41);
+			lock.unlock();
+			NamedLock other = process.getLock(name, "jdbc", "job-2");
+			assertThat(other.tryLock(Duration.ZERO, LONG_LEASE)).isTrue();
+			other.unlock();
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "postgresql", "mariadb", "h2" })
+	void tenThousandNamesLockedAndReleasedLeaveOneRowAfterAPurgeAndTokensKeepIncreasing(String database)
+			throws Exception {
+		try (LockTable table = new LockTable(endpoint(database)); HikariDataSource pool = table.dataSource(8, null)) {
+			// A short query timeout keeps the purge's wait for statements in flight short.
+			JdbcLockBackend backend = new JdbcLockBackend(pool, table.name, Duration.ofMillis(10),
+					Duration.ofMillis(200), Duration.ofSeconds(2));
+			int names = 10_000;
+			long[] tokens = new long[names];
+			try (LockRegistry process = registry(backend)) {
+				ExecutorService threads = Executors.newFixedThreadPool(8);
+				try {
+					List<Future<?>> workers = new ArrayList<>();
+					for (int t = 0; t < 8; t++) {
+						int first = t;
+						workers.add(threads.submit(() -> {
+							for (int i = first; i < names; i += 8) {
+								NamedLock lock = process.getLock("order-" + i);
+								assertThat(lock.tryLock(Duration.ZERO, LONG_LEASE)).isTrue();
+								tokens[i] = lock.fencingToken();
+								lock.unlock();
+							}
+							return null;
+						}));
+					}
+					for (Future<?> worker : workers) {
+						worker.get(5, TimeUnit.MINUTES);
+					}
+				}
+				finally {
+					threads.shutdownNow();
+				}
+				// One row per name, and the one that keeps tokens increasing for names whose rows were purged.
+				assertThat(rows(table)).isEqualTo(names + 1);
+				String held = "order-held";
+				NamedLock holding = process.getLock(held);
+				// Renewed by the watchdog, since the purge may take longer than a lease on a slow database.
+				assertThat(holding.tryLock(Duration.ZERO)).isTrue();
+
+				assertThat(backend.purge(Duration.ZERO, 1_000)).isGreaterThanOrEqualTo(names);
+				// Left: the held lock's row and the row that keeps tokens increasing for recreated names.
+				assertThat(rows(table)).isEqualTo(2);
+				assertThat(holding.isHeldByCurrentOwner()).isTrue();
+				holding.unlock();
+
+				long highest = Arrays.stream(tokens).max().getAsLong();
+				for (int i = 0; i < names; i += 1_000) {
+					NamedLock again = process.getLock("order-" + i);
+					assertThat(again.tryLock(Duration.ZERO, LONG_LEASE)).isTrue();
+					assertThat(again.fencingToken()).isGreaterThan(highest);
+					again.unlock();
+				}
+			}
+		}
+	}
+
+	@Test
+	void aPurgeKeepsRowsWithinTheRetentionAndHeldRows() throws Exception {
+		try (LockTable table = new LockTable(TestServices.h2("lock-purge-" + UUID.randomUUID()));
+				HikariDataSource pool = table.dataSource(2, null)) {
+			JdbcLockBackend backend = new JdbcLockBackend(pool, table.name, Duration.ofMillis(10),
+					Duration.ofMillis(200), Duration.ofSeconds(1));
+			assertThat(backend.acquire("released", "a", LONG_LEASE, Duration.ZERO)).isPresent();
+			assertThat(backend.release("released", "a")).isTrue();
+			assertThat(backend.acquire("held", "a", LONG_LEASE, Duration.ZERO)).isPresent();
+			assertThat(backend.purge(Duration.ofHours(1), 100)).isZero();
+			assertThat(rows(table)).isEqualTo(3);
+			assertThat(backend.purge(Duration.ZERO, 100)).isEqualTo(1);
+			assertThat(backend.renew("held", "a", LONG_LEASE)).isTrue();
 		}
 	}
 
@@ -251,6 +349,24 @@ class JdbcLockBackendTests {
 			.isThrownBy(() -> backend.acquire("x".repeat(JdbcLockBackend.MAX_NAME_LENGTH + 1), "owner", LONG_LEASE,
 					Duration.ZERO))
 			.withMessageContaining("at most 255");
+	}
+
+	private static LockRegistry registry(JdbcLockBackend backend) {
+		return new LockRegistry(InstanceId.generate(), List.of(backend), backend.name(), LONG_LEASE, List.of());
+	}
+
+	private static int rows(LockTable table) {
+		return table.admin().queryForObject("SELECT COUNT(*) FROM " + table.name, Integer.class);
+	}
+
+	/** A row held by {@code owner} (second parameter) for a minute, as the database itself would write it. */
+	private static String plantSql(String database, String table) {
+		String expiry = switch (database) {
+			case "postgresql" -> "clock_timestamp() + INTERVAL '60 seconds'";
+			case "mariadb" -> "UTC_TIMESTAMP(3) + INTERVAL 60 SECOND";
+			default -> "DATEADD(SECOND, 60, CURRENT_TIMESTAMP(3))";
+		};
+		return "INSERT INTO " + table + " (name, owner, token, expires_at) VALUES (?, ?, 41, " + expiry + ")";
 	}
 
 	private static JdbcEndpoint endpoint(String database) {

@@ -14,6 +14,7 @@ import io.distcore.lock.AbstractLockBackendContractTests;
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
 import io.distcore.lock.LockLostException;
+import io.distcore.lock.LockRegistry;
 import io.distcore.lock.NamedLock;
 import io.distcore.test.TestServices;
 import org.junit.jupiter.api.AfterEach;
@@ -83,6 +84,48 @@ class RedisLockBackendTests extends AbstractLockBackendContractTests {
 		assertThat(lock.isHeldByCurrentOwner()).isFalse();
 		assertThatExceptionOfType(LockLostException.class).isThrownBy(lock::unlock)
 			.satisfies((ex) -> assertThat(ex.getFencingToken()).isEqualTo(token));
+	}
+
+	@Test
+	void anOrphanedHoldOfTheSameOwnerIsGrantedAtOnceWithANewToken() throws Exception {
+		String name = uniqueName("orphan");
+		LockRegistry process = newProcess();
+		NamedLock lock = process.getLock(name, "redis", "job-1");
+		assertThat(lock.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		long earlier = lock.fencingToken();
+		lock.unlock();
+		// What a lost reply leaves behind: the server applied the acquire, the client never heard of it.
+		new StringRedisTemplate(this.admin).opsForValue()
+			.set(this.prefix + "{" + name + "}", lock.owner(), Duration.ofSeconds(30));
+
+		assertThat(process.getLock(name, "redis", "job-2").tryLock(Duration.ZERO, Duration.ofSeconds(30))).isFalse();
+		assertThat(lock.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		assertThat(lock.fencingToken()).isGreaterThan(earlier);
+		lock.unlock();
+		NamedLock next = newProcess().getLock(name);
+		assertThat(next.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		next.unlock();
+	}
+
+	@Test
+	void tenThousandNamesLockedAndReleasedLeaveOnlyTheTokenCounter() throws Exception {
+		LockRegistry process = newProcess();
+		long firstToken = 0;
+		for (int i = 0; i < 10_000; i++) {
+			NamedLock lock = process.getLock("order-" + i);
+			assertThat(lock.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+			if (i == 0) {
+				firstToken = lock.fencingToken();
+			}
+			lock.unlock();
+		}
+		StringRedisTemplate redis = new StringRedisTemplate(this.admin);
+		assertThat(redis.keys(this.prefix + "*")).containsExactly(this.prefix + "token");
+		// With every key of the name gone, the name locked again still gets a greater token.
+		NamedLock again = process.getLock("order-0");
+		assertThat(again.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		assertThat(again.fencingToken()).isGreaterThan(firstToken);
+		again.unlock();
 	}
 
 	@Test

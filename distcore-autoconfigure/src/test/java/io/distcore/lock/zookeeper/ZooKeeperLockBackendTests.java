@@ -1,11 +1,14 @@
 package io.distcore.lock.zookeeper;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -18,15 +21,20 @@ import io.distcore.lock.LockBackendUnavailableException;
 import io.distcore.lock.LockLostException;
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.NamedLock;
+import io.distcore.support.InstanceId;
 import io.distcore.test.TestServices;
 import io.distcore.test.ZooKeeperSessions;
+import org.apache.curator.RetryPolicy;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,17 +55,18 @@ class ZooKeeperLockBackendTests extends AbstractLockBackendContractTests {
 	/** Backends in creation order, so that a test can reach the process it created last. */
 	private final List<ZooKeeperLockBackend> created = new CopyOnWriteArrayList<>();
 
+	private final List<LockBackend> patient = new CopyOnWriteArrayList<>();
+
 	private String connectString = TestServices.zookeeper().getConnectString();
 
 	@Override
 	protected LockBackend newBackend() {
-		CuratorFramework client = CuratorFrameworkFactory.builder()
-			.connectString(this.connectString)
-			.sessionTimeoutMs(10_000)
-			.connectionTimeoutMs(2_000)
-			.retryPolicy(new ExponentialBackoffRetry(100, 3))
-			.build();
-		return register(client);
+		return register(client(new ExponentialBackoffRetry(100, 3)));
+	}
+
+	@AfterEach
+	void closePatientProcesses() {
+		this.patient.forEach(this::close);
 	}
 
 	@Override
@@ -135,6 +144,69 @@ class ZooKeeperLockBackendTests extends AbstractLockBackendContractTests {
 			assertThatExceptionOfType(LockLostException.class).isThrownBy(holder::unlock);
 			next.unlock();
 		}
+	}
+
+	@Test
+	void anOrphanedNodeOfTheSameOwnerDoesNotMakeItWaitForItself() throws Exception {
+		String name = uniqueName("orphan");
+		LockRegistry process = newProcess();
+		CuratorFramework client = lastClient();
+		NamedLock lock = process.getLock(name, "zookeeper", "job-1");
+		String queue = lastBackend().queuePath(name);
+		// What a create whose reply was lost beyond Curator's retries leaves behind: a node of this session, this
+		// owner and an earlier attempt.
+		client.create()
+			.creatingParentContainersIfNeeded()
+			.withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+			.forPath(queue + "/_c_" + UUID.randomUUID() + "-lock-",
+					(lock.owner() + "\n" + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8));
+
+		assertThat(newProcess().getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(30))).isFalse();
+		assertThat(lock.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		lock.unlock();
+		awaitTrue(() -> childCount(client, queue) == 0);
+		NamedLock next = newProcess().getLock(name);
+		assertThat(next.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		next.unlock();
+	}
+
+	@Test
+	void aServerRestartWhileWaitingFailsTheAcquisitionAndLeavesNoNodeBehind() throws Exception {
+		try (TestingServer server = new TestingServer(true)) {
+			this.connectString = server.getConnectString();
+			String name = uniqueName("restart-while-waiting");
+			NamedLock holder = newProcess().getLock(name);
+			assertThat(holder.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+			CuratorFramework observer = lastClient();
+			// Retries that outlast the restart: only the connection generation can tell the waiter it was cut off.
+			LockRegistry waiter = patientProcess();
+			try {
+				assertAWaitBehindTheHolderFails(name, observer, waiter, server::restart);
+			}
+			finally {
+				waiter.close();
+			}
+			awaitTrue(() -> observer.getZookeeperClient().isConnected());
+			NamedLock next = newProcess().getLock(name);
+			assertThat(next.tryLock(HANG, Duration.ofSeconds(30))).isTrue();
+			next.unlock();
+			assertThatExceptionOfType(LockLostException.class).isThrownBy(holder::unlock);
+		}
+	}
+
+	@Test
+	void aSessionExpiredWhileWaitingFailsTheAcquisition() throws Exception {
+		String name = uniqueName("expired-while-waiting");
+		NamedLock holder = newProcess().getLock(name);
+		assertThat(holder.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		CuratorFramework observer = lastClient();
+		LockRegistry waiter = newProcess();
+		CuratorFramework waiterClient = lastClient();
+		assertAWaitBehindTheHolderFails(name, observer, waiter, () -> ZooKeeperSessions.expire(waiterClient));
+		holder.unlock();
+		NamedLock next = newProcess().getLock(name);
+		assertThat(next.tryLock(HANG, Duration.ofSeconds(30))).isTrue();
+		next.unlock();
 	}
 
 	@Test
@@ -217,6 +289,45 @@ class ZooKeeperLockBackendTests extends AbstractLockBackendContractTests {
 		}
 	}
 
+	/**
+	 * Queues {@code waiter} behind the current holder of {@code name}, as seen by {@code observer}, strikes with
+	 * {@code fault} while it waits, and expects the wait to fail.
+	 */
+	private void assertAWaitBehindTheHolderFails(String name, CuratorFramework observer, LockRegistry waiter,
+			Fault fault) throws Exception {
+		String queue = lastBackend().queuePath(name);
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<Boolean> waiting = pool.submit(() -> waiter.getLock(name).tryLock(HANG, Duration.ofSeconds(30)));
+			awaitTrue(() -> childCount(observer, queue) == 2);
+			fault.strike();
+			assertThatExceptionOfType(ExecutionException.class)
+				.isThrownBy(() -> waiting.get(HANG.toSeconds(), TimeUnit.SECONDS))
+				.withCauseInstanceOf(LockBackendUnavailableException.class);
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	/** A process whose client retries every operation for longer than a server restart takes. */
+	private LockRegistry patientProcess() {
+		LockBackend backend = register(client(new RetryNTimes(100, 100)));
+		LockRegistry registry = new LockRegistry(InstanceId.generate(), List.of(backend), backend.name(),
+				Duration.ofSeconds(30), List.of(this.events));
+		this.patient.add(backend);
+		return registry;
+	}
+
+	private CuratorFramework client(RetryPolicy retryPolicy) {
+		return CuratorFrameworkFactory.builder()
+			.connectString(this.connectString)
+			.sessionTimeoutMs(10_000)
+			.connectionTimeoutMs(2_000)
+			.retryPolicy(retryPolicy)
+			.build();
+	}
+
 	private LockBackend register(CuratorFramework client) {
 		client.start();
 		ZooKeeperLockBackend backend = new ZooKeeperLockBackend(client, BASE_PATH);
@@ -249,6 +360,13 @@ class ZooKeeperLockBackendTests extends AbstractLockBackendContractTests {
 			assertThat(System.nanoTime() - deadline).as("condition not met within " + HANG).isNegative();
 			Thread.sleep(50);
 		}
+	}
+
+	@FunctionalInterface
+	private interface Fault {
+
+		void strike() throws Exception;
+
 	}
 
 }
