@@ -127,7 +127,9 @@ class LockProcessPauseTests {
 	}
 
 	/**
-	 * Runs the two processes, {@code A} frozen in its second hold and {@code B} never, and judges the table.
+	 * Runs the two processes and judges the table. {@code A} is frozen in a hold it takes once both processes
+	 * have held the lock, so that {@code B} is already contending: it waits out nearly all of the frozen hold's
+	 * lease, and the first hold it then takes must live its full lease from there.
 	 */
 	private void freezeTheHolder(List<String> backendOptions) throws Exception {
 		try (Connection connection = connect()) {
@@ -141,7 +143,10 @@ class LockProcessPauseTests {
 			OffsetDateTime frozenAt;
 			OffsetDateTime thawedAt;
 			long pausedToken;
-			try (JavaProcess a = child(common, "A", 2); JavaProcess b = child(common, "B", 0)) {
+			try (JavaProcess a = child(common, "A"); JavaProcess b = child(common, "B")) {
+				a.awaitOutput((lines) -> done(lines) > 0, PATIENCE);
+				b.awaitOutput((lines) -> done(lines) > 0, PATIENCE);
+				a.send("pause");
 				String paused = a.awaitLine((line) -> line.startsWith("PAUSED "), PATIENCE);
 				pausedToken = Long.parseLong(paused.substring("PAUSED ".length()));
 				// The database clock, the one the sections are logged with.
@@ -221,9 +226,9 @@ class LockProcessPauseTests {
 			.isEmpty();
 	}
 
-	private JavaProcess child(List<String> common, String process, int pauseAt) throws Exception {
+	private JavaProcess child(List<String> common, String process) throws Exception {
 		List<String> args = new ArrayList<>(common);
-		args.addAll(List.of("process=" + process, "pause-at=" + pauseAt));
+		args.add("process=" + process);
 		return JavaProcess.start(PausedHolderProcess.class, args);
 	}
 

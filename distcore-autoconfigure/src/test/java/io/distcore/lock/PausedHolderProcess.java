@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import ch.qos.logback.classic.Level;
 import com.zaxxer.hikari.HikariDataSource;
@@ -50,16 +51,16 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * <p>
  * Arguments are {@code key=value}: {@code backend} ({@code redis}, {@code redlock}, {@code zookeeper},
  * {@code jdbc}), {@code process} (this process's name in the log), {@code lock}, {@code lease} (ms),
- * {@code pause-at} (the hold, counted from 1, that waits for {@code go}; 0 for none), {@code tables} (prefix of
- * the tables {@link #createTables} made), {@code postgres-url}, {@code postgres-user},
+ * {@code tables} (prefix of the tables {@link #createTables} made), {@code postgres-url}, {@code postgres-user},
  * {@code postgres-password}, and what the backend needs: {@code redis} (host:port), {@code redlock}
  * (comma-separated {@code redis://} URIs), {@code zookeeper} (connect string), {@code zookeeper-session}
  * (ms), {@code jdbc-table}, and {@code key-prefix} or {@code zookeeper-path}.
  * <p>
- * Standard input takes {@code go} (the paused hold goes on) and {@code stop} (no hold after the current one);
- * its end means stop. Standard output reports {@code READY}, {@code PAUSED <token>} while the paused hold
- * waits for {@code go}, and {@code DONE <token> <accepted> <lost>} after every hold; everything else this JVM
- * prints goes to standard error.
+ * Standard input takes {@code pause} (the next hold waits for {@code go} once it has logged its start),
+ * {@code go} and {@code stop} (no hold after the current one); its end means stop. Standard output reports
+ * {@code READY}, {@code PAUSED <token>} while the paused hold waits for {@code go}, and
+ * {@code DONE <token> <accepted> <lost>} after every hold; everything else this JVM prints goes to standard
+ * error.
  */
 final class PausedHolderProcess {
 
@@ -100,7 +101,6 @@ final class PausedHolderProcess {
 			resources.push(log);
 			NamedLock lock = registry.getLock(options.get("lock"));
 			Duration lease = Duration.ofMillis(Long.parseLong(options.get("lease")));
-			int pauseAt = Integer.parseInt(options.get("pause-at"));
 			// The first hold of a JVM opens connections and loads classes, which may take longer than a short lease
 			// on a loaded machine: that is paid here, on another lock and with a long lease.
 			NamedLock warmUp = registry.getLock(options.get("lock") + "-warm-up");
@@ -109,12 +109,12 @@ final class PausedHolderProcess {
 			}
 			warmUp.unlock();
 			report.println("READY");
-			for (int hold = 1; !commands.stopped(); hold++) {
+			while (!commands.stopped()) {
 				if (!lock.tryLock(WAIT, lease)) {
 					throw new IllegalStateException("No hold of '" + lock.name() + "' within " + WAIT);
 				}
 				long token = lock.fencingToken();
-				boolean paused = hold == pauseAt;
+				boolean paused = commands.pauseRequested();
 				long section = log.enter(token, paused);
 				if (paused) {
 					report.println("PAUSED " + token);
@@ -255,6 +255,8 @@ final class PausedHolderProcess {
 
 		private final Semaphore go = new Semaphore(0);
 
+		private final AtomicBoolean pause = new AtomicBoolean();
+
 		private volatile boolean stopped;
 
 		static Commands readFrom(BufferedReader input) {
@@ -263,7 +265,10 @@ final class PausedHolderProcess {
 				try {
 					String line;
 					while ((line = input.readLine()) != null && !line.equals("stop")) {
-						if (line.equals("go")) {
+						if (line.equals("pause")) {
+							commands.pause.set(true);
+						}
+						else if (line.equals("go")) {
 							commands.go.release();
 						}
 					}
@@ -281,6 +286,11 @@ final class PausedHolderProcess {
 
 		boolean stopped() {
 			return this.stopped;
+		}
+
+		/** Whether a pause was asked for since the last call. */
+		boolean pauseRequested() {
+			return this.pause.getAndSet(false);
 		}
 
 		void awaitGo() throws InterruptedException {
