@@ -110,8 +110,16 @@ final class PausedHolderProcess {
 			warmUp.unlock();
 			report.println("READY");
 			while (!commands.stopped()) {
-				if (!lock.tryLock(WAIT, lease)) {
-					throw new IllegalStateException("No hold of '" + lock.name() + "' within " + WAIT);
+				try {
+					if (!lock.tryLock(WAIT, lease)) {
+						throw new IllegalStateException("No hold of '" + lock.name() + "' within " + WAIT);
+					}
+				}
+				catch (LockBackendUnavailableException ex) {
+					// A thawed ZooKeeper client learns of its expired session while it queues again: that attempt is
+					// given up (nothing held) and the next one runs on the new session.
+					report.println("RETRY " + ex.getMessage());
+					continue;
 				}
 				long token = lock.fencingToken();
 				boolean paused = commands.pauseRequested();
