@@ -14,7 +14,7 @@ import org.springframework.util.Assert;
 public final class Endpoint {
 
 	/**
-	 * Scale of {@link #scaledWeight(long)}: a weight of 1 at full strength.
+	 * Scale of {@link #scaledWeight()}: a weight of 1 at full strength.
 	 */
 	public static final long WEIGHT_SCALE = 1024;
 
@@ -66,12 +66,12 @@ public final class Endpoint {
 
 	/**
 	 * Weight times {@link #WEIGHT_SCALE}, reduced while the endpoint warms up after joining or returning from
-	 * ejection; never below 1 so that a warming endpoint still gets an occasional request.
-	 * @param nanoTime the current {@link System#nanoTime()}
+	 * ejection; never below 1 so that a warming endpoint still gets an occasional request. Reads the service's
+	 * clock only while the endpoint warms up.
 	 */
-	public long scaledWeight(long nanoTime) {
+	public long scaledWeight() {
 		long full = this.instance.weight() * WEIGHT_SCALE;
-		double factor = this.health.warmUpFactor(nanoTime);
+		double factor = this.health.warmUpFactor();
 		return (factor >= 1.0) ? full : Math.max(1L, (long) (full * factor));
 	}
 

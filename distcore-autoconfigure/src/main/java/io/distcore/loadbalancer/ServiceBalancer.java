@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
@@ -23,9 +24,6 @@ public final class ServiceBalancer {
 
 	private static final Predicate<Endpoint> ANY = (endpoint) -> true;
 
-	// Reads the clock only for an ejected endpoint: a clock read per candidate would dominate a pick.
-	private static final Predicate<Endpoint> AVAILABLE = (endpoint) -> !endpoint.health().isEjected()
-			|| endpoint.health().isAvailable(System.nanoTime());
 
 	private final String serviceId;
 
@@ -37,6 +35,9 @@ public final class ServiceBalancer {
 
 	private final Set<Integer> failureStatuses;
 
+	// Reads the clock only for an ejected endpoint: a clock read per candidate would dominate a pick.
+	private final Predicate<Endpoint> available;
+
 	private volatile Membership membership;
 
 	/**
@@ -46,20 +47,37 @@ public final class ServiceBalancer {
 	 * @param retryPolicy when requests are sent again
 	 * @param failureStatuses response statuses that count as failures of the instance
 	 * @param instances initial instances; may be empty when discovery supplies them later
+	 * @param clock monotonic nanoseconds, as {@link System#nanoTime()} gives them: passive health (ejections, their
+	 * end, warm-ups) is timed by it
 	 */
 	public ServiceBalancer(String serviceId, LoadBalancingStrategy strategy, PassiveHealthPolicy healthPolicy,
-			RetryPolicy retryPolicy, Set<Integer> failureStatuses, List<ServiceInstance> instances) {
+			RetryPolicy retryPolicy, Set<Integer> failureStatuses, List<ServiceInstance> instances, LongSupplier clock) {
 		Assert.hasText(serviceId, "Service id must not be empty");
 		Assert.notNull(strategy, "Strategy must not be null");
 		Assert.notNull(retryPolicy, "Retry policy must not be null");
 		Assert.notNull(failureStatuses, "Failure statuses must not be null");
 		this.serviceId = serviceId;
 		this.strategy = strategy;
-		this.health = new ServiceHealth(healthPolicy);
+		this.health = new ServiceHealth(healthPolicy, clock);
 		this.retryPolicy = retryPolicy;
 		this.failureStatuses = Set.copyOf(failureStatuses);
+		this.available = (endpoint) -> !endpoint.health().isEjected() || endpoint.health().isAvailable(clock.getAsLong());
 		this.membership = new Membership(List.of(), null);
 		update(instances, false);
+	}
+
+	/**
+	 * A balancer timed by {@link System#nanoTime()}.
+	 * @param serviceId the service's name, the host of its load-balanced URLs
+	 * @param strategy how its instances share requests
+	 * @param healthPolicy passive health settings
+	 * @param retryPolicy when requests are sent again
+	 * @param failureStatuses response statuses that count as failures of the instance
+	 * @param instances initial instances; may be empty when discovery supplies them later
+	 */
+	public ServiceBalancer(String serviceId, LoadBalancingStrategy strategy, PassiveHealthPolicy healthPolicy,
+			RetryPolicy retryPolicy, Set<Integer> failureStatuses, List<ServiceInstance> instances) {
+		this(serviceId, strategy, healthPolicy, retryPolicy, failureStatuses, instances, System::nanoTime);
 	}
 
 	/**
@@ -106,7 +124,7 @@ public final class ServiceBalancer {
 
 	private synchronized void update(List<ServiceInstance> instances, boolean warmUpNewcomers) {
 		Assert.notNull(instances, "Instances must not be null");
-		long now = System.nanoTime();
+		long now = this.health.nanoTime();
 		Map<ServiceInstance, Endpoint> current = new HashMap<>();
 		for (Endpoint endpoint : this.membership.endpoints) {
 			current.put(endpoint.instance(), endpoint);
@@ -161,7 +179,7 @@ public final class ServiceBalancer {
 		Membership membership = this.membership;
 		InstanceSelector selector = requireSelector(membership);
 		Predicate<Endpoint> untried = (endpoint) -> !tried.contains(endpoint.instance());
-		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? untried : untried.and(AVAILABLE));
+		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? untried : untried.and(this.available));
 		if (endpoint == null) {
 			endpoint = selector.select(hashKey, untried);
 		}
@@ -174,7 +192,7 @@ public final class ServiceBalancer {
 
 	private Endpoint select(String hashKey) {
 		InstanceSelector selector = requireSelector(this.membership);
-		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? ANY : AVAILABLE);
+		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? ANY : this.available);
 		// Every instance ejected at once (the cap allows it when it is 100 %): use them all rather than none.
 		return (endpoint != null) ? endpoint : selector.select(hashKey, ANY);
 	}
@@ -189,7 +207,7 @@ public final class ServiceBalancer {
 
 	void record(Endpoint endpoint, boolean failure) {
 		if (failure) {
-			this.health.recordFailure(endpoint.health(), System.nanoTime());
+			this.health.recordFailure(endpoint.health(), this.health.nanoTime());
 		}
 		else {
 			this.health.recordSuccess(endpoint.health());

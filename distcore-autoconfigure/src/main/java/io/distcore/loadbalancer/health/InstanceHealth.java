@@ -65,13 +65,14 @@ public final class InstanceHealth {
 	}
 
 	/**
-	 * Share of its weight the instance gets now, in (0, 1]: 1 unless it is warming up.
+	 * Share of its weight the instance gets now, in (0, 1]: 1 unless it is warming up. Reads the service's clock
+	 * only while it warms up.
 	 */
-	public double warmUpFactor(long nanoTime) {
+	public double warmUpFactor() {
 		if (!this.warmingUp) {
 			return 1.0;
 		}
-		return this.service.warmUpFactor(this, nanoTime);
+		return this.service.warmUpFactor(this, this.service.nanoTime());
 	}
 
 	/**

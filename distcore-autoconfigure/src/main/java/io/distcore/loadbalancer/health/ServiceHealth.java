@@ -1,6 +1,7 @@
 package io.distcore.loadbalancer.health;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 import org.springframework.util.Assert;
 
@@ -14,15 +15,38 @@ public final class ServiceHealth {
 
 	private final AtomicInteger ejected = new AtomicInteger();
 
+	private final LongSupplier clock;
+
 	private volatile int size;
 
-	public ServiceHealth(PassiveHealthPolicy policy) {
+	/**
+	 * @param policy the settings
+	 * @param clock monotonic nanoseconds, as {@link System#nanoTime()} gives them: ejections and warm-ups are timed
+	 * by it
+	 */
+	public ServiceHealth(PassiveHealthPolicy policy, LongSupplier clock) {
 		Assert.notNull(policy, "Policy must not be null");
+		Assert.notNull(clock, "Clock must not be null");
 		this.policy = policy;
+		this.clock = clock;
+	}
+
+	/**
+	 * Health timed by {@link System#nanoTime()}.
+	 */
+	public ServiceHealth(PassiveHealthPolicy policy) {
+		this(policy, System::nanoTime);
 	}
 
 	public PassiveHealthPolicy policy() {
 		return this.policy;
+	}
+
+	/**
+	 * The current time by this service's clock.
+	 */
+	public long nanoTime() {
+		return this.clock.getAsLong();
 	}
 
 	/**

@@ -57,7 +57,6 @@ public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 		@Override
 		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
 			ThreadLocalRandom random = ThreadLocalRandom.current();
-			long now = System.nanoTime();
 			int n = this.endpoints.length;
 			if (n > this.fullScanLimit) {
 				for (int attempt = 0; attempt < MAX_RANDOM_ATTEMPTS; attempt++) {
@@ -71,23 +70,23 @@ public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 					boolean aEligible = eligible.test(a);
 					boolean bEligible = eligible.test(b);
 					if (aEligible && bEligible) {
-						return lessLoaded(a, b, now) ? a : b;
+						return lessLoaded(a, b) ? a : b;
 					}
 					if (aEligible || bEligible) {
 						return aEligible ? a : b;
 					}
 				}
 			}
-			return scan(eligible, now, random.nextInt(n));
+			return scan(eligible, random.nextInt(n));
 		}
 
-		private Endpoint scan(Predicate<Endpoint> eligible, long now, int start) {
+		private Endpoint scan(Predicate<Endpoint> eligible, int start) {
 			Endpoint best = null;
 			int n = this.endpoints.length;
 			for (int i = 0; i < n; i++) {
 				int index = start + i;
 				Endpoint endpoint = this.endpoints[(index < n) ? index : index - n];
-				if ((best == null || lessLoaded(endpoint, best, now)) && eligible.test(endpoint)) {
+				if ((best == null || lessLoaded(endpoint, best)) && eligible.test(endpoint)) {
 					best = endpoint;
 				}
 			}
@@ -95,8 +94,8 @@ public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 		}
 
 		// (a.inFlight + 1) / a.weight < (b.inFlight + 1) / b.weight, without division.
-		private static boolean lessLoaded(Endpoint a, Endpoint b, long now) {
-			return (a.inFlight() + 1L) * b.scaledWeight(now) < (b.inFlight() + 1L) * a.scaledWeight(now);
+		private static boolean lessLoaded(Endpoint a, Endpoint b) {
+			return (a.inFlight() + 1L) * b.scaledWeight() < (b.inFlight() + 1L) * a.scaledWeight();
 		}
 
 	}

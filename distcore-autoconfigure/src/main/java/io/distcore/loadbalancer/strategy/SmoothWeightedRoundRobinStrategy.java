@@ -45,7 +45,6 @@ public final class SmoothWeightedRoundRobinStrategy implements LoadBalancingStra
 
 		@Override
 		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
-			long now = System.nanoTime();
 			Endpoint[] endpoints = this.endpoints;
 			long[] current = this.current;
 			synchronized (this) {
@@ -56,7 +55,7 @@ public final class SmoothWeightedRoundRobinStrategy implements LoadBalancingStra
 					if (!eligible.test(endpoint)) {
 						continue;
 					}
-					long weight = endpoint.scaledWeight(now);
+					long weight = endpoint.scaledWeight();
 					current[i] += weight;
 					total += weight;
 					if (best < 0 || current[i] > current[best]) {

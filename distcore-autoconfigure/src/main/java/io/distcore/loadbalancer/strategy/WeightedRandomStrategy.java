@@ -76,30 +76,29 @@ public final class WeightedRandomStrategy implements LoadBalancingStrategy {
 		@Override
 		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
 			ThreadLocalRandom random = ThreadLocalRandom.current();
-			long now = System.nanoTime();
 			Endpoint[] endpoints = this.endpoints;
 			for (int attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
 				int column = random.nextInt(endpoints.length);
 				int index = (random.nextDouble() < this.probability[column]) ? column : this.alias[column];
 				Endpoint endpoint = endpoints[index];
-				if (eligible.test(endpoint) && accept(endpoint, now, random)) {
+				if (eligible.test(endpoint) && accept(endpoint, random)) {
 					return endpoint;
 				}
 			}
-			return scan(eligible, now, random);
+			return scan(eligible, random);
 		}
 
-		private static boolean accept(Endpoint endpoint, long now, ThreadLocalRandom random) {
+		private static boolean accept(Endpoint endpoint, ThreadLocalRandom random) {
 			long full = endpoint.instance().weight() * Endpoint.WEIGHT_SCALE;
-			long weight = endpoint.scaledWeight(now);
+			long weight = endpoint.scaledWeight();
 			return weight >= full || random.nextLong(full) < weight;
 		}
 
-		private Endpoint scan(Predicate<Endpoint> eligible, long now, ThreadLocalRandom random) {
+		private Endpoint scan(Predicate<Endpoint> eligible, ThreadLocalRandom random) {
 			long total = 0;
 			for (Endpoint endpoint : this.endpoints) {
 				if (eligible.test(endpoint)) {
-					total += endpoint.scaledWeight(now);
+					total += endpoint.scaledWeight();
 				}
 			}
 			if (total == 0) {
@@ -110,7 +109,7 @@ public final class WeightedRandomStrategy implements LoadBalancingStrategy {
 			for (Endpoint endpoint : this.endpoints) {
 				if (eligible.test(endpoint)) {
 					last = endpoint;
-					target -= endpoint.scaledWeight(now);
+					target -= endpoint.scaledWeight();
 					if (target < 0) {
 						return endpoint;
 					}

@@ -1,12 +1,14 @@
 package io.distcore.loadbalancer.health;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.distcore.loadbalancer.Endpoint;
 import io.distcore.loadbalancer.ServiceInstance;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 class ServiceHealthTests {
 
@@ -71,26 +73,31 @@ class ServiceHealthTests {
 
 	@Test
 	void returningInstanceWarmsUpLinearly() {
-		ServiceHealth service = new ServiceHealth(this.policy);
+		AtomicLong clock = new AtomicLong();
+		ServiceHealth service = new ServiceHealth(this.policy, clock::get);
 		service.membershipChanged(4, 0);
 		InstanceHealth health = service.newInstance(false, 0);
 		Endpoint endpoint = new Endpoint(new ServiceInstance("svc", "http://a", 2), health);
-		assertThat(endpoint.scaledWeight(0)).isEqualTo(2 * Endpoint.WEIGHT_SCALE);
+		assertThat(endpoint.scaledWeight()).isEqualTo(2 * Endpoint.WEIGHT_SCALE);
 		fail(service, health, 3, 0);
 		long back = 10 * SECOND;
+		clock.set(back);
 		assertThat(health.isAvailable(back)).isTrue();
-		assertThat(health.warmUpFactor(back)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
-		assertThat(health.warmUpFactor(back + 10 * SECOND)).isCloseTo(0.55, org.assertj.core.data.Offset.offset(1e-9));
-		assertThat(endpoint.scaledWeight(back + 10 * SECOND)).isEqualTo((long) (2 * Endpoint.WEIGHT_SCALE * 0.55));
-		assertThat(health.warmUpFactor(back + 20 * SECOND)).isEqualTo(1.0);
-		assertThat(health.warmUpFactor(back + 5 * SECOND)).isEqualTo(1.0);
+		assertThat(health.warmUpFactor()).isCloseTo(0.1, offset(1e-9));
+		clock.set(back + 10 * SECOND);
+		assertThat(health.warmUpFactor()).isCloseTo(0.55, offset(1e-9));
+		assertThat(endpoint.scaledWeight()).isEqualTo((long) (2 * Endpoint.WEIGHT_SCALE * 0.55));
+		clock.set(back + 20 * SECOND);
+		assertThat(health.warmUpFactor()).isEqualTo(1.0);
+		clock.set(back + 5 * SECOND);
+		assertThat(health.warmUpFactor()).isEqualTo(1.0);
 	}
 
 	@Test
 	void newcomerWarmsUpOnlyWhenAskedTo() {
-		ServiceHealth service = new ServiceHealth(this.policy);
-		assertThat(service.newInstance(false, 0).warmUpFactor(0)).isEqualTo(1.0);
-		assertThat(service.newInstance(true, 0).warmUpFactor(0)).isEqualTo(0.1);
+		ServiceHealth service = new ServiceHealth(this.policy, () -> 0);
+		assertThat(service.newInstance(false, 0).warmUpFactor()).isEqualTo(1.0);
+		assertThat(service.newInstance(true, 0).warmUpFactor()).isEqualTo(0.1);
 	}
 
 	private static void fail(ServiceHealth service, InstanceHealth instance, int times, long now) {
