@@ -24,6 +24,8 @@ public final class ServiceBalancer {
 
 	private static final Predicate<Endpoint> ANY = (endpoint) -> true;
 
+	private static final Predicate<Endpoint> AVAILABLE = (endpoint) -> !endpoint.health().isEjected();
+
 
 	private final String serviceId;
 
@@ -34,9 +36,6 @@ public final class ServiceBalancer {
 	private final RetryPolicy retryPolicy;
 
 	private final Set<Integer> failureStatuses;
-
-	// Reads the clock only for an ejected endpoint: a clock read per candidate would dominate a pick.
-	private final Predicate<Endpoint> available;
 
 	private volatile Membership membership;
 
@@ -61,7 +60,6 @@ public final class ServiceBalancer {
 		this.health = new ServiceHealth(healthPolicy, clock);
 		this.retryPolicy = retryPolicy;
 		this.failureStatuses = Set.copyOf(failureStatuses);
-		this.available = (endpoint) -> !endpoint.health().isEjected() || endpoint.health().isAvailable(clock.getAsLong());
 		this.membership = new Membership(List.of(), null);
 		update(instances, false);
 	}
@@ -130,7 +128,6 @@ public final class ServiceBalancer {
 			current.put(endpoint.instance(), endpoint);
 		}
 		List<Endpoint> endpoints = new ArrayList<>(instances.size());
-		int ejected = 0;
 		for (ServiceInstance instance : instances) {
 			Assert.isTrue(instance.serviceId().equals(this.serviceId),
 					() -> instance + " is not an instance of " + this.serviceId);
@@ -145,15 +142,12 @@ public final class ServiceBalancer {
 			else {
 				endpoint = known;
 			}
-			if (endpoint.health().isEjected()) {
-				ejected++;
-			}
 			endpoints.add(endpoint);
 		}
 		List<Endpoint> members = List.copyOf(endpoints);
 		InstanceSelector selector = members.isEmpty() ? null
 				: this.strategy.create(members, this.membership.selector);
-		this.health.membershipChanged(members.size(), ejected);
+		this.health.membershipChanged(members.stream().map(Endpoint::health).toList());
 		this.membership = new Membership(members, selector);
 	}
 
@@ -179,7 +173,7 @@ public final class ServiceBalancer {
 		Membership membership = this.membership;
 		InstanceSelector selector = requireSelector(membership);
 		Predicate<Endpoint> untried = (endpoint) -> !tried.contains(endpoint.instance());
-		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? untried : untried.and(this.available));
+		Endpoint endpoint = selector.select(hashKey, healthy() ? untried.and(AVAILABLE) : untried);
 		if (endpoint == null) {
 			endpoint = selector.select(hashKey, untried);
 		}
@@ -192,9 +186,18 @@ public final class ServiceBalancer {
 
 	private Endpoint select(String hashKey) {
 		InstanceSelector selector = requireSelector(this.membership);
-		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? ANY : this.available);
+		Endpoint endpoint = selector.select(hashKey, healthy() ? AVAILABLE : ANY);
 		// Every instance ejected at once (the cap allows it when it is 100 %): use them all rather than none.
 		return (endpoint != null) ? endpoint : selector.select(hashKey, ANY);
+	}
+
+	// Whether this pick respects health (no panic); first ends the ejections that are over, in every mode.
+	private boolean healthy() {
+		ServiceHealth health = this.health;
+		if (health.ejectedCount() > 0) {
+			health.endEjections(health.nanoTime());
+		}
+		return !health.isPanicking();
 	}
 
 	private InstanceSelector requireSelector(Membership membership) {
