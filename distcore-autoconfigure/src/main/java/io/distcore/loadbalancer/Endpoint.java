@@ -60,6 +60,20 @@ public final class Endpoint {
 		this.inFlight.incrementAndGet();
 	}
 
+	/**
+	 * Counts a request in if fewer than {@code limit} are in flight: one compare-and-set, so concurrent callers
+	 * never take the count past the limit.
+	 * @return whether the request was counted in (then it is matched by one {@link #requestEnded()})
+	 */
+	public boolean tryRequestStarted(int limit) {
+		for (int current = this.inFlight.get(); current < limit; current = this.inFlight.get()) {
+			if (this.inFlight.compareAndSet(current, current + 1)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	public void requestEnded() {
 		this.inFlight.decrementAndGet();
 	}

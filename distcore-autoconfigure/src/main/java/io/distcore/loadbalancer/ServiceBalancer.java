@@ -167,15 +167,21 @@ public final class ServiceBalancer {
 	 * @throws NoAvailableInstanceException if the service has no instance, or all were tried
 	 */
 	public Exchange start(String hashKey, Collection<ServiceInstance> tried) {
-		if (tried.isEmpty()) {
-			return new Exchange(this, select(hashKey));
-		}
 		Membership membership = this.membership;
 		InstanceSelector selector = requireSelector(membership);
-		Predicate<Endpoint> untried = (endpoint) -> !tried.contains(endpoint.instance());
-		Endpoint endpoint = selector.select(hashKey, healthy() ? untried.and(AVAILABLE) : untried);
-		if (endpoint == null) {
-			endpoint = selector.select(hashKey, untried);
+		Endpoint endpoint;
+		if (tried.isEmpty()) {
+			endpoint = selector.start(hashKey, healthy() ? AVAILABLE : ANY);
+			if (endpoint == null) {
+				endpoint = selector.start(hashKey, ANY);
+			}
+		}
+		else {
+			Predicate<Endpoint> untried = (candidate) -> !tried.contains(candidate.instance());
+			endpoint = selector.start(hashKey, healthy() ? untried.and(AVAILABLE) : untried);
+			if (endpoint == null) {
+				endpoint = selector.start(hashKey, untried);
+			}
 		}
 		if (endpoint == null) {
 			throw new NoAvailableInstanceException(this.serviceId, "Every instance of '" + this.serviceId

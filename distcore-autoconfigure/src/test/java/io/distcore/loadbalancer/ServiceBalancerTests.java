@@ -30,8 +30,7 @@ class ServiceBalancerTests {
 		PassiveHealthPolicy policy = new PassiveHealthPolicy(5, Duration.ofSeconds(10), Duration.ofSeconds(10), 0.5,
 				0.6, Duration.ZERO, 0.1);
 		List<ServiceInstance> five = instances(5);
-		ServiceBalancer service = new ServiceBalancer("svc", new RoundRobinStrategy(), policy, RetryPolicy.NONE,
-				Set.of(503), five, this.clock::get);
+		ServiceBalancer service = balancer(new RoundRobinStrategy(), policy, five);
 		fail(service, five.get(0), 5);
 		fail(service, five.get(1), 5);
 		assertThat(service.health().ejectedCount()).isEqualTo(2);
@@ -60,8 +59,7 @@ class ServiceBalancerTests {
 		PassiveHealthPolicy policy = new PassiveHealthPolicy(1, Duration.ofSeconds(10), Duration.ofSeconds(10), 0.25,
 				0.5, Duration.ZERO, 0.1);
 		List<ServiceInstance> four = instances(4);
-		ServiceBalancer service = new ServiceBalancer("svc", new ConsistentHashStrategy(), policy, RetryPolicy.NONE,
-				Set.of(503), four, this.clock::get);
+		ServiceBalancer service = balancer(new ConsistentHashStrategy(), policy, four);
 		ServiceInstance owner = service.choose("user-1");
 		ServiceInstance other = four.stream().filter((instance) -> !instance.equals(owner)).findFirst().orElseThrow();
 		fail(service, other, 1);
@@ -117,6 +115,11 @@ class ServiceBalancerTests {
 		finally {
 			threads.shutdownNow();
 		}
+	}
+
+	private ServiceBalancer balancer(LoadBalancingStrategy strategy, PassiveHealthPolicy policy,
+			List<ServiceInstance> instances) {
+		return new ServiceBalancer("svc", strategy, policy, RetryPolicy.NONE, Set.of(503), instances, this.clock::get);
 	}
 
 	private static List<ServiceInstance> instances(int count) {

@@ -20,9 +20,15 @@ import org.springframework.util.Assert;
  * walking on past ineligible instances. Removing one of N instances only remaps the keys it owned. The ring is
  * built once per membership, off the request path; a pick is a binary search with no allocation.
  * <p>
- * With a load factor {@code c > 0} the ring has bounded loads (Mirrokni, Thorup, Zadimoghaddam 2016): an
- * instance already serving {@code ⌈c × (in-flight + 1) / N⌉} requests is full and the walk moves on, so no
- * instance ever exceeds c times the average. Requests without a key go to a random point.
+ * With a load factor {@code c ≥ 1} the ring has bounded loads (Mirrokni, Thorup, Zadimoghaddam 2016): with
+ * {@code n} eligible instances (not ejected, not yet tried by the request) holding {@code m} requests in flight, an
+ * instance already holding {@code ⌈c × (m + 1) / n⌉} is full and the walk moves on to the next one. What is
+ * guaranteed: a request counted in through {@link InstanceSelector#start} lands on an instance that holds at most
+ * that bound, including itself, for the {@code m} this pick read; the check and the count are one
+ * compare-and-set, so concurrent picks cannot overshoot it, and some eligible instance is always below it, so
+ * there is no unbounded fallback. The bound holds when a request is placed: requests that end elsewhere later can
+ * leave an instance above the bound of the smaller total. {@link InstanceSelector#select} alone (an untracked
+ * {@code choose()}) applies the same bound but counts nothing. Requests without a key go to a random point.
  */
 public final class ConsistentHashStrategy implements LoadBalancingStrategy {
 
@@ -146,38 +152,68 @@ public final class ConsistentHashStrategy implements LoadBalancingStrategy {
 
 		@Override
 		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
+			int start = start(hashKey);
+			return (this.loadFactor > 0) ? bounded(start, eligible, false) : walk(start, eligible);
+		}
+
+		@Override
+		public Endpoint start(String hashKey, Predicate<Endpoint> eligible) {
+			if (this.loadFactor == 0) {
+				return InstanceSelector.super.start(hashKey, eligible);
+			}
+			return bounded(start(hashKey), eligible, true);
+		}
+
+		// Index of the first point at or after the key's hash, wrapping to 0.
+		private int start(String hashKey) {
 			long hash = (hashKey != null) ? hash(hashKey) : ThreadLocalRandom.current().nextLong(1L << 32);
 			int start = Arrays.binarySearch(this.points, hash);
 			if (start < 0) {
 				start = -start - 1;
 			}
-			if (this.loadFactor > 0) {
-				Endpoint bounded = walk(start, eligible, capacity());
-				if (bounded != null) {
-					return bounded;
-				}
-			}
-			return walk(start, eligible, Integer.MAX_VALUE);
+			return (start < this.points.length) ? start : 0;
 		}
 
-		private int capacity() {
-			long inFlight = 0;
-			for (Endpoint endpoint : this.endpoints) {
-				inFlight += endpoint.inFlight();
-			}
-			return (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(this.loadFactor * (inFlight + 1) / this.endpoints.length));
-		}
-
-		private Endpoint walk(int start, Predicate<Endpoint> eligible, int capacity) {
+		private Endpoint walk(int start, Predicate<Endpoint> eligible) {
 			int size = this.points.length;
 			for (int i = 0; i < size; i++) {
 				int index = start + i;
 				Endpoint endpoint = this.endpoints[this.owners[(index < size) ? index : index - size]];
-				if (endpoint.inFlight() < capacity && eligible.test(endpoint)) {
+				if (eligible.test(endpoint)) {
 					return endpoint;
 				}
 			}
 			return null;
+		}
+
+		// The first eligible endpoint on the walk that is below the bound of this moment. In a consistent snapshot
+		// some eligible endpoint is below it (the least loaded is at most the average, c times less than the bound),
+		// so a walk finds none only when other picks filled the endpoints meanwhile: they raised the total, and with
+		// it the next bound.
+		private Endpoint bounded(int start, Predicate<Endpoint> eligible, boolean reserve) {
+			int size = this.points.length;
+			while (true) {
+				int count = 0;
+				long inFlight = 0;
+				for (Endpoint endpoint : this.endpoints) {
+					if (eligible.test(endpoint)) {
+						count++;
+						inFlight += endpoint.inFlight();
+					}
+				}
+				if (count == 0) {
+					return null;
+				}
+				int capacity = (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(this.loadFactor * (inFlight + 1) / count));
+				for (int i = 0; i < size; i++) {
+					int index = start + i;
+					Endpoint endpoint = this.endpoints[this.owners[(index < size) ? index : index - size]];
+					if (endpoint.inFlight() < capacity && eligible.test(endpoint)
+							&& (!reserve || endpoint.tryRequestStarted(capacity))) {
+						return endpoint;
+					}
+				}
+			}
 		}
 
 	}
