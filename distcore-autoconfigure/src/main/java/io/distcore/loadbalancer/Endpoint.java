@@ -8,8 +8,10 @@ import org.springframework.util.Assert;
 
 /**
  * A {@link ServiceInstance} with what the balancer knows about it right now: its requests in flight and its
- * passive health. One endpoint object lives as long as its instance stays in the membership, so strategies may
- * keep per-endpoint state keyed by identity.
+ * passive health. One endpoint object lives as long as its instance stays in the membership with the same weight,
+ * so strategies may keep per-endpoint state keyed by identity; a new weight gives a new endpoint object that
+ * shares the in-flight count and health of the old one (a strategy that carries state across weight changes keys
+ * it by {@link #instance()}, which is equal for both).
  */
 public final class Endpoint {
 
@@ -22,13 +24,20 @@ public final class Endpoint {
 
 	private final InstanceHealth health;
 
-	private final AtomicInteger inFlight = new AtomicInteger();
+	private final AtomicInteger inFlight;
 
 	public Endpoint(ServiceInstance instance, InstanceHealth health) {
+		this(instance, health, new AtomicInteger());
+	}
+
+	// Shares an in-flight count with an endpoint of the same instance, so that completions of requests counted on
+	// either endpoint match.
+	Endpoint(ServiceInstance instance, InstanceHealth health, AtomicInteger inFlight) {
 		Assert.notNull(instance, "Instance must not be null");
 		Assert.notNull(health, "Health must not be null");
 		this.instance = instance;
 		this.health = health;
+		this.inFlight = inFlight;
 	}
 
 	/**
@@ -51,6 +60,10 @@ public final class Endpoint {
 	 */
 	public int inFlight() {
 		return this.inFlight.get();
+	}
+
+	AtomicInteger inFlightCounter() {
+		return this.inFlight;
 	}
 
 	/**

@@ -3,12 +3,14 @@ package io.distcore.loadbalancer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
+import io.distcore.loadbalancer.health.InstanceHealth;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.health.ServiceHealth;
 
@@ -38,6 +40,10 @@ public final class ServiceBalancer {
 	private final Set<Integer> failureStatuses;
 
 	private volatile Membership membership;
+
+	// Endpoints that left while requests were in flight on them: an instance that comes back continues their count,
+	// so that the completions of those requests still match. Guarded by this; dropped once drained.
+	private final Map<ServiceInstance, Endpoint> departed = new HashMap<>();
 
 	/**
 	 * @param serviceId the service's name, the host of its load-balanced URLs
@@ -113,8 +119,11 @@ public final class ServiceBalancer {
 	}
 
 	/**
-	 * Replaces the membership. New instances warm up if slow start is on; the strategy builds its selector here,
-	 * on the caller's thread.
+	 * Replaces the membership. Instances are identified by service and URL ({@link ServiceInstance#equals}): one
+	 * that stays keeps its in-flight count and health even with a new weight, one that leaves and comes back
+	 * continues the in-flight count of the requests still running on it (with fresh health), and one listed twice
+	 * counts once, with its first weight. New instances warm up if slow start is on; the strategy builds its
+	 * selector here, on the caller's thread.
 	 */
 	public void update(List<ServiceInstance> instances) {
 		update(instances, true);
@@ -123,28 +132,37 @@ public final class ServiceBalancer {
 	private synchronized void update(List<ServiceInstance> instances, boolean warmUpNewcomers) {
 		Assert.notNull(instances, "Instances must not be null");
 		long now = this.health.nanoTime();
-		Map<ServiceInstance, Endpoint> current = new HashMap<>();
+		Map<ServiceInstance, Endpoint> leaving = new HashMap<>();
 		for (Endpoint endpoint : this.membership.endpoints) {
-			current.put(endpoint.instance(), endpoint);
+			leaving.put(endpoint.instance(), endpoint);
 		}
-		List<Endpoint> endpoints = new ArrayList<>(instances.size());
+		Map<ServiceInstance, Endpoint> endpoints = new LinkedHashMap<>();
 		for (ServiceInstance instance : instances) {
 			Assert.isTrue(instance.serviceId().equals(this.serviceId),
 					() -> instance + " is not an instance of " + this.serviceId);
-			Endpoint known = current.get(instance);
+			if (endpoints.containsKey(instance)) {
+				continue;
+			}
+			Endpoint known = leaving.remove(instance);
 			Endpoint endpoint;
 			if (known == null) {
-				endpoint = new Endpoint(instance, this.health.newInstance(warmUpNewcomers, now));
+				Endpoint gone = this.departed.remove(instance);
+				InstanceHealth health = this.health.newInstance(warmUpNewcomers, now);
+				endpoint = (gone != null) ? new Endpoint(instance, health, gone.inFlightCounter())
+						: new Endpoint(instance, health);
 			}
 			else if (known.instance().weight() != instance.weight()) {
-				endpoint = new Endpoint(instance, known.health());
+				endpoint = new Endpoint(instance, known.health(), known.inFlightCounter());
 			}
 			else {
 				endpoint = known;
 			}
-			endpoints.add(endpoint);
+			endpoints.put(instance, endpoint);
 		}
-		List<Endpoint> members = List.copyOf(endpoints);
+		this.departed.values().removeIf((endpoint) -> endpoint.inFlight() == 0);
+		leaving.values().stream().filter((endpoint) -> endpoint.inFlight() > 0)
+			.forEach((endpoint) -> this.departed.put(endpoint.instance(), endpoint));
+		List<Endpoint> members = List.copyOf(endpoints.values());
 		InstanceSelector selector = members.isEmpty() ? null
 				: this.strategy.create(members, this.membership.selector);
 		this.health.membershipChanged(members.stream().map(Endpoint::health).toList());

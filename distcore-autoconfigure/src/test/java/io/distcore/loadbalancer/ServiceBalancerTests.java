@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.strategy.ConsistentHashStrategy;
+import io.distcore.loadbalancer.strategy.LeastConnectionsStrategy;
 import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +118,32 @@ class ServiceBalancerTests {
 		}
 	}
 
+	@Test
+	void inFlightCountsFollowTheInstanceThroughAWeightChangeAndALeaveAndRejoin() {
+		List<ServiceInstance> two = instances(2);
+		ServiceInstance a = two.get(0);
+		ServiceInstance b = two.get(1);
+		ServiceBalancer service = new ServiceBalancer("svc", new LeastConnectionsStrategy(), two);
+		List<Exchange> onA = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			onA.add(startOn(service, a));
+		}
+		ServiceInstance heavierA = new ServiceInstance("svc", a.uri(), 3);
+		service.update(List.of(heavierA, b));
+		assertThat(endpoint(service, a).inFlight()).isEqualTo(5);
+		assertThat(service.choose(null)).as("(5 + 1) / 3 against (0 + 1) / 1").isEqualTo(b);
+		onA.get(0).succeeded();
+		onA.get(1).failed();
+		assertThat(endpoint(service, a).inFlight()).isEqualTo(3);
+
+		service.update(List.of(b));
+		service.update(List.of(heavierA, b));
+		assertThat(endpoint(service, a).inFlight()).isEqualTo(3);
+		onA.subList(2, 5).forEach(Exchange::succeeded);
+		assertThat(endpoint(service, a).inFlight()).isZero();
+		assertThat(endpoint(service, b).inFlight()).isZero();
+	}
+
 	private ServiceBalancer balancer(LoadBalancingStrategy strategy, PassiveHealthPolicy policy,
 			List<ServiceInstance> instances) {
 		return new ServiceBalancer("svc", strategy, policy, RetryPolicy.NONE, Set.of(503), instances, this.clock::get);
@@ -130,18 +157,22 @@ class ServiceBalancerTests {
 		return instances;
 	}
 
-	// Failed exchanges on one instance: every other instance counts as tried, so only it can be picked.
 	private static void fail(ServiceBalancer service, ServiceInstance instance, int times) {
+		for (int i = 0; i < times; i++) {
+			startOn(service, instance).failed();
+		}
+	}
+
+	// Every other instance counts as tried, so only this one can be picked.
+	private static Exchange startOn(ServiceBalancer service, ServiceInstance instance) {
 		List<ServiceInstance> others = service.endpoints()
 			.stream()
 			.map(Endpoint::instance)
 			.filter((other) -> !other.equals(instance))
 			.toList();
-		for (int i = 0; i < times; i++) {
-			Exchange exchange = service.start(null, others);
-			assertThat(exchange.instance()).isEqualTo(instance);
-			exchange.failed();
-		}
+		Exchange exchange = service.start(null, others);
+		assertThat(exchange.instance()).isEqualTo(instance);
+		return exchange;
 	}
 
 	private static Endpoint endpoint(ServiceBalancer service, ServiceInstance instance) {
