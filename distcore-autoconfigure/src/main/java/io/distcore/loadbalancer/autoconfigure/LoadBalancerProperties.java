@@ -11,7 +11,9 @@ import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Client-side load balancer settings: defaults at the top, then {@code services.<name>.*}.
+ * Client-side load balancer settings: defaults at the top, then {@code services.<name>.*}, where every key left
+ * unset (strategy, virtual-nodes, bounded-load-factor, failure-statuses, each health and retry key) takes the
+ * default's value, as Spring Cloud LoadBalancer's {@code clients.<name>} do.
  */
 @ConfigurationProperties("distcore.loadbalancer")
 public class LoadBalancerProperties {
@@ -43,10 +45,19 @@ public class LoadBalancerProperties {
 	 */
 	private Set<Integer> failureStatuses = new LinkedHashSet<>(List.of(500, 502, 503, 504));
 
+	/**
+	 * Passive health checking of services that do not override it.
+	 */
 	private final Health health = new Health();
 
+	/**
+	 * Retries of services that do not override them.
+	 */
 	private final Retry retry = new Retry();
 
+	/**
+	 * Service registration and discovery in ZooKeeper.
+	 */
 	private final ZooKeeper zookeeper = new ZooKeeper();
 
 	/**
@@ -172,7 +183,7 @@ public class LoadBalancerProperties {
 		 * Failures in a row (connect error, timeout or a failure status) that eject an instance; 0
 		 * disables ejection.
 		 */
-		private int consecutiveFailures = 5;
+		private Integer consecutiveFailures = 5;
 
 		/**
 		 * Ejection time of a first ejection; the n-th ejection of an instance lasts n times as long.
@@ -187,13 +198,13 @@ public class LoadBalancerProperties {
 		/**
 		 * Largest share of a service's instances ejected at once, in percent.
 		 */
-		private int maxEjectionPercent = 50;
+		private Integer maxEjectionPercent = 50;
 
 		/**
 		 * Share of healthy instances, in percent, below which health is ignored and every instance is
 		 * used (panic mode).
 		 */
-		private int panicThresholdPercent = 50;
+		private Integer panicThresholdPercent = 50;
 
 		/**
 		 * Warm-up window of an instance that joins a running service or returns from ejection: its
@@ -204,13 +215,13 @@ public class LoadBalancerProperties {
 		/**
 		 * Share of its weight, in percent, an instance gets at the start of its warm-up.
 		 */
-		private int slowStartMinWeightPercent = 10;
+		private Integer slowStartMinWeightPercent = 10;
 
-		public int getConsecutiveFailures() {
+		public Integer getConsecutiveFailures() {
 			return this.consecutiveFailures;
 		}
 
-		public void setConsecutiveFailures(int consecutiveFailures) {
+		public void setConsecutiveFailures(Integer consecutiveFailures) {
 			this.consecutiveFailures = consecutiveFailures;
 		}
 
@@ -230,19 +241,19 @@ public class LoadBalancerProperties {
 			this.maxEjectionTime = maxEjectionTime;
 		}
 
-		public int getMaxEjectionPercent() {
+		public Integer getMaxEjectionPercent() {
 			return this.maxEjectionPercent;
 		}
 
-		public void setMaxEjectionPercent(int maxEjectionPercent) {
+		public void setMaxEjectionPercent(Integer maxEjectionPercent) {
 			this.maxEjectionPercent = maxEjectionPercent;
 		}
 
-		public int getPanicThresholdPercent() {
+		public Integer getPanicThresholdPercent() {
 			return this.panicThresholdPercent;
 		}
 
-		public void setPanicThresholdPercent(int panicThresholdPercent) {
+		public void setPanicThresholdPercent(Integer panicThresholdPercent) {
 			this.panicThresholdPercent = panicThresholdPercent;
 		}
 
@@ -254,12 +265,27 @@ public class LoadBalancerProperties {
 			this.slowStart = slowStart;
 		}
 
-		public int getSlowStartMinWeightPercent() {
+		public Integer getSlowStartMinWeightPercent() {
 			return this.slowStartMinWeightPercent;
 		}
 
-		public void setSlowStartMinWeightPercent(int slowStartMinWeightPercent) {
+		public void setSlowStartMinWeightPercent(Integer slowStartMinWeightPercent) {
 			this.slowStartMinWeightPercent = slowStartMinWeightPercent;
+		}
+
+		/**
+		 * A service's health before binding: every key unset, so each takes the default's value.
+		 */
+		static Health unset() {
+			Health health = new Health();
+			health.consecutiveFailures = null;
+			health.baseEjectionTime = null;
+			health.maxEjectionTime = null;
+			health.maxEjectionPercent = null;
+			health.panicThresholdPercent = null;
+			health.slowStart = null;
+			health.slowStartMinWeightPercent = null;
+			return health;
 		}
 
 	}
@@ -273,7 +299,7 @@ public class LoadBalancerProperties {
 		 * Retries after the first attempt, each on an instance the request has not tried; 0 disables
 		 * retries.
 		 */
-		private int maxRetries = 1;
+		private Integer maxRetries = 1;
 
 		/**
 		 * Pause before the first retry, doubled before each further one.
@@ -289,13 +315,13 @@ public class LoadBalancerProperties {
 		 * Whether POST and PATCH requests that may have reached an instance are retried too.
 		 * Requests that could not connect are always retried.
 		 */
-		private boolean nonIdempotent = false;
+		private Boolean nonIdempotent = false;
 
-		public int getMaxRetries() {
+		public Integer getMaxRetries() {
 			return this.maxRetries;
 		}
 
-		public void setMaxRetries(int maxRetries) {
+		public void setMaxRetries(Integer maxRetries) {
 			this.maxRetries = maxRetries;
 		}
 
@@ -315,12 +341,24 @@ public class LoadBalancerProperties {
 			this.statuses = statuses;
 		}
 
-		public boolean isNonIdempotent() {
+		public Boolean getNonIdempotent() {
 			return this.nonIdempotent;
 		}
 
-		public void setNonIdempotent(boolean nonIdempotent) {
+		public void setNonIdempotent(Boolean nonIdempotent) {
 			this.nonIdempotent = nonIdempotent;
+		}
+
+		/**
+		 * A service's retries before binding: every key unset, so each takes the default's value.
+		 */
+		static Retry unset() {
+			Retry retry = new Retry();
+			retry.maxRetries = null;
+			retry.backoff = null;
+			retry.statuses = null;
+			retry.nonIdempotent = null;
+			return retry;
 		}
 
 	}
@@ -335,6 +373,9 @@ public class LoadBalancerProperties {
 		 */
 		private String basePath = "/distcore/services";
 
+		/**
+		 * Registration of this application as an instance of a service.
+		 */
 		private final Registration registration = new Registration();
 
 		public String getBasePath() {
@@ -448,6 +489,23 @@ public class LoadBalancerProperties {
 		 */
 		private Double boundedLoadFactor;
 
+		/**
+		 * Response statuses that count as failures of an instance of this service;
+		 * distcore.loadbalancer.failure-statuses when unset.
+		 */
+		private Set<Integer> failureStatuses;
+
+		/**
+		 * Passive health checking of this service: each key unset takes its value from
+		 * distcore.loadbalancer.health.
+		 */
+		private final Health health = Health.unset();
+
+		/**
+		 * Retries of this service: each key unset takes its value from distcore.loadbalancer.retry.
+		 */
+		private final Retry retry = Retry.unset();
+
 		public Strategy getStrategy() {
 			return this.strategy;
 		}
@@ -494,6 +552,22 @@ public class LoadBalancerProperties {
 
 		public void setBoundedLoadFactor(Double boundedLoadFactor) {
 			this.boundedLoadFactor = boundedLoadFactor;
+		}
+
+		public Set<Integer> getFailureStatuses() {
+			return this.failureStatuses;
+		}
+
+		public void setFailureStatuses(Set<Integer> failureStatuses) {
+			this.failureStatuses = failureStatuses;
+		}
+
+		public Health getHealth() {
+			return this.health;
+		}
+
+		public Retry getRetry() {
+			return this.retry;
 		}
 
 	}
