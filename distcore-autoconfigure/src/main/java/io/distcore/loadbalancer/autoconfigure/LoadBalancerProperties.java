@@ -8,11 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.distcore.loadbalancer.strategy.ConsistentHashStrategy.Hash;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Client-side load balancer settings: defaults at the top, then {@code services.<name>.*}, where every key left
- * unset (strategy, virtual-nodes, bounded-load-factor, failure-statuses, each health and retry key) takes the
+ * unset (strategy, virtual-nodes, hash, bounded-load-factor, failure-statuses, each health and retry key) takes the
  * default's value, as Spring Cloud LoadBalancer's {@code clients.<name>} do.
  */
 @ConfigurationProperties("distcore.loadbalancer")
@@ -33,6 +35,12 @@ public class LoadBalancerProperties {
 	 * Ring points per unit of weight for consistent-hash.
 	 */
 	private int virtualNodes = 160;
+
+	/**
+	 * How consistent-hash names ring points and hashes keys: murmur3 (distcore's ring, fastest) or
+	 * ketama (libketama's ring exactly, for keys that must land where libketama clients put them).
+	 */
+	private Hash hash = Hash.MURMUR3;
 
 	/**
 	 * Bound on an instance's in-flight requests as a multiple of the average, for consistent-hash
@@ -87,6 +95,14 @@ public class LoadBalancerProperties {
 
 	public void setVirtualNodes(int virtualNodes) {
 		this.virtualNodes = virtualNodes;
+	}
+
+	public Hash getHash() {
+		return this.hash;
+	}
+
+	public void setHash(Hash hash) {
+		this.hash = hash;
 	}
 
 	public double getBoundedLoadFactor() {
@@ -480,9 +496,14 @@ public class LoadBalancerProperties {
 
 		/**
 		 * Ring points per unit of weight for consistent-hash; distcore.loadbalancer.virtual-nodes when
-		 * unset.
+		 * unset. Not with hash ketama, whose ring has its own count.
 		 */
 		private Integer virtualNodes;
+
+		/**
+		 * Ring of consistent-hash: murmur3 or ketama; distcore.loadbalancer.hash when unset.
+		 */
+		private Hash hash;
 
 		/**
 		 * Bounded-load factor for consistent-hash; distcore.loadbalancer.bounded-load-factor when unset.
@@ -544,6 +565,14 @@ public class LoadBalancerProperties {
 
 		public void setVirtualNodes(Integer virtualNodes) {
 			this.virtualNodes = virtualNodes;
+		}
+
+		public Hash getHash() {
+			return this.hash;
+		}
+
+		public void setHash(Hash hash) {
+			this.hash = hash;
 		}
 
 		public Double getBoundedLoadFactor() {

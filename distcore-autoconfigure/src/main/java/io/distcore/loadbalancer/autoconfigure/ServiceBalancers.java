@@ -21,6 +21,7 @@ import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Service;
 import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Strategy;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.strategy.ConsistentHashStrategy;
+import io.distcore.loadbalancer.strategy.ConsistentHashStrategy.Hash;
 import io.distcore.loadbalancer.strategy.LeastConnectionsStrategy;
 import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
 import io.distcore.loadbalancer.strategy.SmoothWeightedRoundRobinStrategy;
@@ -64,6 +65,10 @@ final class ServiceBalancers {
 			int virtualNodes = (service.getVirtualNodes() != null) ? service.getVirtualNodes()
 					: properties.getVirtualNodes();
 			check(virtualNodes > 0, prefix + "virtual-nodes", "must be positive", virtualNodes);
+			Hash hash = (service.getHash() != null) ? service.getHash() : properties.getHash();
+			check(hash != Hash.KETAMA || service.getVirtualNodes() == null, prefix + "virtual-nodes",
+					"cannot be set with hash ketama (libketama gives 160 points per server, shared out by weight)",
+					service.getVirtualNodes());
 			double loadFactor = (service.getBoundedLoadFactor() != null) ? service.getBoundedLoadFactor()
 					: properties.getBoundedLoadFactor();
 			checkLoadFactor(prefix + "bounded-load-factor", loadFactor);
@@ -72,18 +77,18 @@ final class ServiceBalancers {
 			Set<Integer> failureStatuses = (service.getFailureStatuses() != null) ? service.getFailureStatuses()
 					: properties.getFailureStatuses();
 			checkStatuses(prefix + "failure-statuses", failureStatuses);
-			services.add(new ServiceBalancer(name, strategy(strategy, virtualNodes, loadFactor), health, retry,
+			services.add(new ServiceBalancer(name, strategy(strategy, virtualNodes, loadFactor, hash), health, retry,
 					failureStatuses, instances));
 		}
 		return services;
 	}
 
-	static LoadBalancingStrategy strategy(Strategy strategy, int virtualNodes, double loadFactor) {
+	static LoadBalancingStrategy strategy(Strategy strategy, int virtualNodes, double loadFactor, Hash hash) {
 		return switch (strategy) {
 			case ROUND_ROBIN -> new RoundRobinStrategy();
 			case WEIGHTED_ROUND_ROBIN -> new SmoothWeightedRoundRobinStrategy();
 			case WEIGHTED_RANDOM -> new WeightedRandomStrategy();
-			case CONSISTENT_HASH -> new ConsistentHashStrategy(virtualNodes, loadFactor);
+			case CONSISTENT_HASH -> new ConsistentHashStrategy(virtualNodes, loadFactor, hash);
 			case LEAST_CONNECTIONS -> new LeastConnectionsStrategy();
 		};
 	}

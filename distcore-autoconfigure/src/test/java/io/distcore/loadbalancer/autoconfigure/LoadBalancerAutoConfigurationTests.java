@@ -169,6 +169,27 @@ class LoadBalancerAutoConfigurationTests {
 	}
 
 	@Test
+	void ketamaHashMapsKeysAsLibketamaDoes() {
+		String cache = "distcore.loadbalancer.services.cache.";
+		this.contextRunner
+			.withPropertyValues(cache + "strategy=consistent-hash", cache + "hash=ketama",
+					cache + "instances[0].url=http://127.0.0.1:11211", cache + "instances[0].weight=600",
+					cache + "instances[1].url=http://127.0.0.1:11212", cache + "instances[1].weight=400")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				// libketama's Python tests: "test" goes to 127.0.0.1:11211 with these weights.
+				assertThat(context.getBean(LoadBalancer.class).choose("cache", "test").uri().getPort()).isEqualTo(11211);
+			});
+	}
+
+	@Test
+	void virtualNodesWithTheKetamaHashFailNamingTheProperty() {
+		assertFailure("virtual nodes with ketama", SERVICE + "virtual-nodes", SERVICE + "urls=http://localhost:8081",
+				SERVICE + "strategy=consistent-hash", SERVICE + "hash=ketama", SERVICE + "virtual-nodes=100");
+		assertFailure("unknown hash", SERVICE + "hash", SERVICE + "urls=http://localhost:8081", SERVICE + "hash=crc32");
+	}
+
+	@Test
 	void onlyBeansMarkedLoadBalancedAreDecorated() {
 		this.contextRunner.withUserConfiguration(HttpClients.class).run((context) -> {
 			assertThat(context).hasNotFailed();

@@ -169,9 +169,9 @@ class ConsistentHashStrategyTests {
 
 	@Test
 	void keyHashIsStableAndSpreads() {
-		assertThat(ConsistentHashStrategy.hash("user-1")).isEqualTo(ConsistentHashStrategy.hash("user-1"))
-			.isNotEqualTo(ConsistentHashStrategy.hash("user-2"));
-		assertThat(ConsistentHashStrategy.hash("")).isBetween(0L, 0xFFFFFFFFL);
+		assertThat(ConsistentHashStrategy.Hash.MURMUR3.hash("user-1")).isEqualTo(ConsistentHashStrategy.Hash.MURMUR3.hash("user-1"))
+			.isNotEqualTo(ConsistentHashStrategy.Hash.MURMUR3.hash("user-2"));
+		assertThat(ConsistentHashStrategy.Hash.MURMUR3.hash("")).isBetween(0L, 0xFFFFFFFFL);
 	}
 
 	/**
