@@ -3,6 +3,7 @@ package io.distcore.loadbalancer.strategy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -107,7 +108,13 @@ public final class ConsistentHashStrategy implements LoadBalancingStrategy {
 			points[i] = packed[i] >>> OWNER_BITS;
 			owners[i] = (int) (packed[i] & ((1L << OWNER_BITS) - 1));
 		}
-		return new Selector(array, points, owners, this.loadFactor, this.hash);
+		List<Endpoint> onRing = new ArrayList<>(array.length);
+		for (int owner = 0; owner < array.length; owner++) {
+			if (digests[owner] > 0) {
+				onRing.add(array[owner]);
+			}
+		}
+		return new Selector(array, onRing.toArray(new Endpoint[0]), points, owners, this.loadFactor, this.hash);
 	}
 
 	/**
@@ -161,7 +168,8 @@ public final class ConsistentHashStrategy implements LoadBalancingStrategy {
 		 * are named {@code host:port} (the scheme's default port when its URL has none), it gets
 		 * {@code floor(weight / total weight × 40 × instances)} digests (in single precision, as the C code
 		 * computes it), and a key's hash is the first four bytes, little-endian, of the MD5 of its UTF-8 bytes. An
-		 * MD5 per key costs more than Murmur3 (see the benchmarks); it allocates nothing for ASCII keys.
+		 * MD5 per key costs more than Murmur3 (see the benchmarks); it allocates nothing for ASCII keys. An instance
+		 * whose share of the weight is below 1 / (40 × instances) gets no point, as in libketama, and no request.
 		 */
 		KETAMA {
 
@@ -210,6 +218,9 @@ public final class ConsistentHashStrategy implements LoadBalancingStrategy {
 
 		private final Endpoint[] endpoints;
 
+		// The endpoints that own at least one point, the only ones a walk can reach.
+		private final Endpoint[] onRing;
+
 		private final long[] points;
 
 		private final int[] owners;
@@ -218,8 +229,9 @@ public final class ConsistentHashStrategy implements LoadBalancingStrategy {
 
 		private final Hash hash;
 
-		Selector(Endpoint[] endpoints, long[] points, int[] owners, double loadFactor, Hash hash) {
+		Selector(Endpoint[] endpoints, Endpoint[] onRing, long[] points, int[] owners, double loadFactor, Hash hash) {
 			this.endpoints = endpoints;
+			this.onRing = onRing;
 			this.points = points;
 			this.owners = owners;
 			this.loadFactor = loadFactor;
@@ -273,16 +285,16 @@ public final class ConsistentHashStrategy implements LoadBalancingStrategy {
 			return null;
 		}
 
-		// The first eligible endpoint on the walk that is below the bound of this moment. In a consistent snapshot
-		// some eligible endpoint is below it (the least loaded is at most the average, c times less than the bound),
-		// so a walk finds none only when other picks filled the endpoints meanwhile: they raised the total, and with
-		// it the next bound.
+		// The first eligible endpoint on the walk that is below the bound of this moment, the bound counting only the
+		// endpoints a walk can reach. In a consistent snapshot some eligible endpoint is below it (the least loaded is
+		// at most the average, c times less than the bound), so a walk finds none only when other picks filled the
+		// endpoints meanwhile: they raised the total, and with it the next bound.
 		private Endpoint bounded(int start, Predicate<Endpoint> eligible, boolean reserve) {
 			int size = this.points.length;
 			while (true) {
 				int count = 0;
 				long inFlight = 0;
-				for (Endpoint endpoint : this.endpoints) {
+				for (Endpoint endpoint : this.onRing) {
 					if (eligible.test(endpoint)) {
 						count++;
 						inFlight += endpoint.inFlight();

@@ -2,16 +2,19 @@ package io.distcore.loadbalancer.strategy;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 import io.distcore.loadbalancer.Endpoint;
+import io.distcore.loadbalancer.InstanceSelector;
 import io.distcore.loadbalancer.ServiceInstance;
 import io.distcore.loadbalancer.strategy.ConsistentHashStrategy.Hash;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * The {@link Hash#KETAMA} ring against the test data libketama publishes (github.com/RJ/ketama): its
@@ -77,6 +80,19 @@ class KetamaCompatibilityTests {
 		for (int i = 0; i < 1000; i++) {
 			assertThat(implicit.pointOf("k" + i)).isEqualTo(explicit.pointOf("k" + i));
 		}
+	}
+
+	@Test
+	void instanceWithoutPointsIsLeftOutOfTheBoundedLoad() {
+		// A share of 1 / 1001 gives floor(0.08) = 0 digests, as in libketama: the light instance owns no point.
+		List<Endpoint> endpoints = endpoints("10.0.2.1:8080", 1, "10.0.2.2:8080", 1000);
+		InstanceSelector selector = new ConsistentHashStrategy(160, 1.25, Hash.KETAMA).create(endpoints, null);
+		assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+			for (int i = 0; i < 100; i++) {
+				assertThat(selector.start("k" + i, (endpoint) -> true)).isSameAs(endpoints.get(1));
+			}
+		});
+		assertThat(endpoints.get(1).inFlight()).isEqualTo(100);
 	}
 
 	private static ConsistentHashStrategy.Selector ring(List<Endpoint> endpoints) {
