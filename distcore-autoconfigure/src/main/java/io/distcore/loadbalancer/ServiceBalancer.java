@@ -1,6 +1,5 @@
 package io.distcore.loadbalancer;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,7 +26,6 @@ public final class ServiceBalancer {
 	private static final Predicate<Endpoint> ANY = (endpoint) -> true;
 
 	private static final Predicate<Endpoint> AVAILABLE = (endpoint) -> !endpoint.health().isEjected();
-
 
 	private final String serviceId;
 

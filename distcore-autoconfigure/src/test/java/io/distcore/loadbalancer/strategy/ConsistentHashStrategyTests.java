@@ -16,6 +16,7 @@ import io.distcore.loadbalancer.Endpoint;
 import io.distcore.loadbalancer.InstanceSelector;
 import io.distcore.loadbalancer.ServiceBalancer;
 import io.distcore.loadbalancer.ServiceInstance;
+import io.distcore.loadbalancer.strategy.ConsistentHashStrategy.Hash;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -164,14 +165,15 @@ class ConsistentHashStrategyTests {
 		}
 		// Nothing completed, so every bound a pick saw is at most the final one.
 		long ceiling = (long) Math.ceil(c * threads * perThread / instances.size());
-		assertThat(service.endpoints()).allSatisfy((endpoint) -> assertThat(endpoint.inFlight()).isLessThanOrEqualTo((int) ceiling));
+		assertThat(service.endpoints())
+			.allSatisfy((endpoint) -> assertThat(endpoint.inFlight()).isLessThanOrEqualTo((int) ceiling));
 	}
 
 	@Test
 	void keyHashIsStableAndSpreads() {
-		assertThat(ConsistentHashStrategy.Hash.MURMUR3.hash("user-1")).isEqualTo(ConsistentHashStrategy.Hash.MURMUR3.hash("user-1"))
-			.isNotEqualTo(ConsistentHashStrategy.Hash.MURMUR3.hash("user-2"));
-		assertThat(ConsistentHashStrategy.Hash.MURMUR3.hash("")).isBetween(0L, 0xFFFFFFFFL);
+		assertThat(Hash.MURMUR3.hash("user-1")).isEqualTo(Hash.MURMUR3.hash("user-1"))
+			.isNotEqualTo(Hash.MURMUR3.hash("user-2"));
+		assertThat(Hash.MURMUR3.hash("")).isBetween(0L, 0xFFFFFFFFL);
 	}
 
 	/**

@@ -202,7 +202,8 @@ class LoadBalancerInterceptorTests {
 	void statusThatCannotBeReadEndsTheExchangeAsAFailureAndClosesTheResponse() throws IOException {
 		TestHttpServer hangingUp = server("a");
 		hangingUp.hangUp();
-		ServiceBalancer service = new ServiceBalancer("inventory", new RoundRobinStrategy(), instances("inventory", hangingUp));
+		ServiceBalancer service = new ServiceBalancer("inventory", new RoundRobinStrategy(),
+				instances("inventory", hangingUp));
 		AtomicInteger closed = new AtomicInteger();
 		// The URL connection reads the status of a request with a body only when asked for it.
 		RestClient client = RestClient.builder()
