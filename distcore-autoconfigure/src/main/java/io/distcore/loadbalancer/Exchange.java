@@ -15,10 +15,10 @@ public final class Exchange {
 
 	private final AtomicBoolean completed = new AtomicBoolean();
 
+	// The endpoint's in-flight count already includes this exchange (InstanceSelector.start).
 	Exchange(ServiceBalancer service, Endpoint endpoint) {
 		this.service = service;
 		this.endpoint = endpoint;
-		endpoint.requestStarted();
 	}
 
 	public ServiceInstance instance() {

@@ -18,4 +18,20 @@ public interface InstanceSelector {
 	 */
 	Endpoint select(String hashKey, Predicate<Endpoint> eligible);
 
+	/**
+	 * Picks an endpoint as {@link #select} does and counts a request in flight on it, for a request that is about
+	 * to be sent. A strategy that bounds loads overrides it to make its check and the count one atomic step
+	 * ({@link Endpoint#tryRequestStarted(int)}), so that concurrent picks cannot take an endpoint past the bound.
+	 * @param hashKey the request's affinity key, or {@code null}
+	 * @param eligible which endpoints may be picked
+	 * @return the endpoint, its count already raised, or {@code null} when the filter accepts none
+	 */
+	default Endpoint start(String hashKey, Predicate<Endpoint> eligible) {
+		Endpoint endpoint = select(hashKey, eligible);
+		if (endpoint != null) {
+			endpoint.requestStarted();
+		}
+		return endpoint;
+	}
+
 }

@@ -1,13 +1,15 @@
 package io.distcore.loadbalancer;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
+import io.distcore.loadbalancer.health.InstanceHealth;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.health.ServiceHealth;
 
@@ -23,9 +25,7 @@ public final class ServiceBalancer {
 
 	private static final Predicate<Endpoint> ANY = (endpoint) -> true;
 
-	// Reads the clock only for an ejected endpoint: a clock read per candidate would dominate a pick.
-	private static final Predicate<Endpoint> AVAILABLE = (endpoint) -> !endpoint.health().isEjected()
-			|| endpoint.health().isAvailable(System.nanoTime());
+	private static final Predicate<Endpoint> AVAILABLE = (endpoint) -> !endpoint.health().isEjected();
 
 	private final String serviceId;
 
@@ -39,7 +39,37 @@ public final class ServiceBalancer {
 
 	private volatile Membership membership;
 
+	// Endpoints that left while requests were in flight on them: an instance that comes back continues their count,
+	// so that the completions of those requests still match. Guarded by this; dropped once drained.
+	private final Map<ServiceInstance, Endpoint> departed = new HashMap<>();
+
 	/**
+	 * @param serviceId the service's name, the host of its load-balanced URLs
+	 * @param strategy how its instances share requests
+	 * @param healthPolicy passive health settings
+	 * @param retryPolicy when requests are sent again
+	 * @param failureStatuses response statuses that count as failures of the instance
+	 * @param instances initial instances; may be empty when discovery supplies them later
+	 * @param clock monotonic nanoseconds, as {@link System#nanoTime()} gives them: passive health (ejections, their
+	 * end, warm-ups) is timed by it
+	 */
+	public ServiceBalancer(String serviceId, LoadBalancingStrategy strategy, PassiveHealthPolicy healthPolicy,
+			RetryPolicy retryPolicy, Set<Integer> failureStatuses, List<ServiceInstance> instances, LongSupplier clock) {
+		Assert.hasText(serviceId, "Service id must not be empty");
+		Assert.notNull(strategy, "Strategy must not be null");
+		Assert.notNull(retryPolicy, "Retry policy must not be null");
+		Assert.notNull(failureStatuses, "Failure statuses must not be null");
+		this.serviceId = serviceId;
+		this.strategy = strategy;
+		this.health = new ServiceHealth(healthPolicy, clock);
+		this.retryPolicy = retryPolicy;
+		this.failureStatuses = Set.copyOf(failureStatuses);
+		this.membership = new Membership(List.of(), null);
+		update(instances, false);
+	}
+
+	/**
+	 * A balancer timed by {@link System#nanoTime()}.
 	 * @param serviceId the service's name, the host of its load-balanced URLs
 	 * @param strategy how its instances share requests
 	 * @param healthPolicy passive health settings
@@ -49,17 +79,7 @@ public final class ServiceBalancer {
 	 */
 	public ServiceBalancer(String serviceId, LoadBalancingStrategy strategy, PassiveHealthPolicy healthPolicy,
 			RetryPolicy retryPolicy, Set<Integer> failureStatuses, List<ServiceInstance> instances) {
-		Assert.hasText(serviceId, "Service id must not be empty");
-		Assert.notNull(strategy, "Strategy must not be null");
-		Assert.notNull(retryPolicy, "Retry policy must not be null");
-		Assert.notNull(failureStatuses, "Failure statuses must not be null");
-		this.serviceId = serviceId;
-		this.strategy = strategy;
-		this.health = new ServiceHealth(healthPolicy);
-		this.retryPolicy = retryPolicy;
-		this.failureStatuses = Set.copyOf(failureStatuses);
-		this.membership = new Membership(List.of(), null);
-		update(instances, false);
+		this(serviceId, strategy, healthPolicy, retryPolicy, failureStatuses, instances, System::nanoTime);
 	}
 
 	/**
@@ -97,8 +117,11 @@ public final class ServiceBalancer {
 	}
 
 	/**
-	 * Replaces the membership. New instances warm up if slow start is on; the strategy builds its selector here,
-	 * on the caller's thread.
+	 * Replaces the membership. Instances are identified by service and URL ({@link ServiceInstance#equals}): one
+	 * that stays keeps its in-flight count and health even with a new weight, one that leaves and comes back
+	 * continues the in-flight count of the requests still running on it (with fresh health), and one listed twice
+	 * counts once, with its first weight. New instances warm up if slow start is on; the strategy builds its
+	 * selector here, on the caller's thread.
 	 */
 	public void update(List<ServiceInstance> instances) {
 		update(instances, true);
@@ -106,36 +129,41 @@ public final class ServiceBalancer {
 
 	private synchronized void update(List<ServiceInstance> instances, boolean warmUpNewcomers) {
 		Assert.notNull(instances, "Instances must not be null");
-		long now = System.nanoTime();
-		Map<ServiceInstance, Endpoint> current = new HashMap<>();
+		long now = this.health.nanoTime();
+		Map<ServiceInstance, Endpoint> leaving = new HashMap<>();
 		for (Endpoint endpoint : this.membership.endpoints) {
-			current.put(endpoint.instance(), endpoint);
+			leaving.put(endpoint.instance(), endpoint);
 		}
-		List<Endpoint> endpoints = new ArrayList<>(instances.size());
-		int ejected = 0;
+		Map<ServiceInstance, Endpoint> endpoints = new LinkedHashMap<>();
 		for (ServiceInstance instance : instances) {
 			Assert.isTrue(instance.serviceId().equals(this.serviceId),
 					() -> instance + " is not an instance of " + this.serviceId);
-			Endpoint known = current.get(instance);
+			if (endpoints.containsKey(instance)) {
+				continue;
+			}
+			Endpoint known = leaving.remove(instance);
 			Endpoint endpoint;
 			if (known == null) {
-				endpoint = new Endpoint(instance, this.health.newInstance(warmUpNewcomers, now));
+				Endpoint gone = this.departed.remove(instance);
+				InstanceHealth health = this.health.newInstance(warmUpNewcomers, now);
+				endpoint = (gone != null) ? new Endpoint(instance, health, gone.inFlightCounter())
+						: new Endpoint(instance, health);
 			}
 			else if (known.instance().weight() != instance.weight()) {
-				endpoint = new Endpoint(instance, known.health());
+				endpoint = new Endpoint(instance, known.health(), known.inFlightCounter());
 			}
 			else {
 				endpoint = known;
 			}
-			if (endpoint.health().isEjected()) {
-				ejected++;
-			}
-			endpoints.add(endpoint);
+			endpoints.put(instance, endpoint);
 		}
-		List<Endpoint> members = List.copyOf(endpoints);
+		this.departed.values().removeIf((endpoint) -> endpoint.inFlight() == 0);
+		leaving.values().stream().filter((endpoint) -> endpoint.inFlight() > 0)
+			.forEach((endpoint) -> this.departed.put(endpoint.instance(), endpoint));
+		List<Endpoint> members = List.copyOf(endpoints.values());
 		InstanceSelector selector = members.isEmpty() ? null
 				: this.strategy.create(members, this.membership.selector);
-		this.health.membershipChanged(members.size(), ejected);
+		this.health.membershipChanged(members.stream().map(Endpoint::health).toList());
 		this.membership = new Membership(members, selector);
 	}
 
@@ -155,15 +183,21 @@ public final class ServiceBalancer {
 	 * @throws NoAvailableInstanceException if the service has no instance, or all were tried
 	 */
 	public Exchange start(String hashKey, Collection<ServiceInstance> tried) {
-		if (tried.isEmpty()) {
-			return new Exchange(this, select(hashKey));
-		}
 		Membership membership = this.membership;
 		InstanceSelector selector = requireSelector(membership);
-		Predicate<Endpoint> untried = (endpoint) -> !tried.contains(endpoint.instance());
-		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? untried : untried.and(AVAILABLE));
-		if (endpoint == null) {
-			endpoint = selector.select(hashKey, untried);
+		Endpoint endpoint;
+		if (tried.isEmpty()) {
+			endpoint = selector.start(hashKey, healthy() ? AVAILABLE : ANY);
+			if (endpoint == null) {
+				endpoint = selector.start(hashKey, ANY);
+			}
+		}
+		else {
+			Predicate<Endpoint> untried = (candidate) -> !tried.contains(candidate.instance());
+			endpoint = selector.start(hashKey, healthy() ? untried.and(AVAILABLE) : untried);
+			if (endpoint == null) {
+				endpoint = selector.start(hashKey, untried);
+			}
 		}
 		if (endpoint == null) {
 			throw new NoAvailableInstanceException(this.serviceId, "Every instance of '" + this.serviceId
@@ -174,9 +208,18 @@ public final class ServiceBalancer {
 
 	private Endpoint select(String hashKey) {
 		InstanceSelector selector = requireSelector(this.membership);
-		Endpoint endpoint = selector.select(hashKey, this.health.isPanicking() ? ANY : AVAILABLE);
+		Endpoint endpoint = selector.select(hashKey, healthy() ? AVAILABLE : ANY);
 		// Every instance ejected at once (the cap allows it when it is 100 %): use them all rather than none.
 		return (endpoint != null) ? endpoint : selector.select(hashKey, ANY);
+	}
+
+	// Whether this pick respects health (no panic); first ends the ejections that are over, in every mode.
+	private boolean healthy() {
+		ServiceHealth health = this.health;
+		if (health.ejectedCount() > 0) {
+			health.endEjections(health.nanoTime());
+		}
+		return !health.isPanicking();
 	}
 
 	private InstanceSelector requireSelector(Membership membership) {
@@ -189,7 +232,7 @@ public final class ServiceBalancer {
 
 	void record(Endpoint endpoint, boolean failure) {
 		if (failure) {
-			this.health.recordFailure(endpoint.health(), System.nanoTime());
+			this.health.recordFailure(endpoint.health(), this.health.nanoTime());
 		}
 		else {
 			this.health.recordSuccess(endpoint.health());

@@ -8,10 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.distcore.loadbalancer.strategy.ConsistentHashStrategy.Hash;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Client-side load balancer settings: defaults at the top, then {@code services.<name>.*}.
+ * Client-side load balancer settings: defaults at the top, then {@code services.<name>.*}, where every key left
+ * unset (strategy, virtual-nodes, hash, bounded-load-factor, failure-statuses, each health and retry key) takes the
+ * default's value, as Spring Cloud LoadBalancer's {@code clients.<name>} do.
  */
 @ConfigurationProperties("distcore.loadbalancer")
 public class LoadBalancerProperties {
@@ -33,6 +37,12 @@ public class LoadBalancerProperties {
 	private int virtualNodes = 160;
 
 	/**
+	 * How consistent-hash names ring points and hashes keys: murmur3 (distcore's ring, fastest) or
+	 * ketama (libketama's ring exactly, for keys that must land where libketama clients put them).
+	 */
+	private Hash hash = Hash.MURMUR3;
+
+	/**
 	 * Bound on an instance's in-flight requests as a multiple of the average, for consistent-hash
 	 * (1.25 to 2 is usual); 0 for no bound.
 	 */
@@ -43,10 +53,19 @@ public class LoadBalancerProperties {
 	 */
 	private Set<Integer> failureStatuses = new LinkedHashSet<>(List.of(500, 502, 503, 504));
 
+	/**
+	 * Passive health checking of services that do not override it.
+	 */
 	private final Health health = new Health();
 
+	/**
+	 * Retries of services that do not override them.
+	 */
 	private final Retry retry = new Retry();
 
+	/**
+	 * Service registration and discovery in ZooKeeper.
+	 */
 	private final ZooKeeper zookeeper = new ZooKeeper();
 
 	/**
@@ -76,6 +95,14 @@ public class LoadBalancerProperties {
 
 	public void setVirtualNodes(int virtualNodes) {
 		this.virtualNodes = virtualNodes;
+	}
+
+	public Hash getHash() {
+		return this.hash;
+	}
+
+	public void setHash(Hash hash) {
+		this.hash = hash;
 	}
 
 	public double getBoundedLoadFactor() {
@@ -172,7 +199,7 @@ public class LoadBalancerProperties {
 		 * Failures in a row (connect error, timeout or a failure status) that eject an instance; 0
 		 * disables ejection.
 		 */
-		private int consecutiveFailures = 5;
+		private Integer consecutiveFailures = 5;
 
 		/**
 		 * Ejection time of a first ejection; the n-th ejection of an instance lasts n times as long.
@@ -187,13 +214,13 @@ public class LoadBalancerProperties {
 		/**
 		 * Largest share of a service's instances ejected at once, in percent.
 		 */
-		private int maxEjectionPercent = 50;
+		private Integer maxEjectionPercent = 50;
 
 		/**
 		 * Share of healthy instances, in percent, below which health is ignored and every instance is
 		 * used (panic mode).
 		 */
-		private int panicThresholdPercent = 50;
+		private Integer panicThresholdPercent = 50;
 
 		/**
 		 * Warm-up window of an instance that joins a running service or returns from ejection: its
@@ -204,13 +231,13 @@ public class LoadBalancerProperties {
 		/**
 		 * Share of its weight, in percent, an instance gets at the start of its warm-up.
 		 */
-		private int slowStartMinWeightPercent = 10;
+		private Integer slowStartMinWeightPercent = 10;
 
-		public int getConsecutiveFailures() {
+		public Integer getConsecutiveFailures() {
 			return this.consecutiveFailures;
 		}
 
-		public void setConsecutiveFailures(int consecutiveFailures) {
+		public void setConsecutiveFailures(Integer consecutiveFailures) {
 			this.consecutiveFailures = consecutiveFailures;
 		}
 
@@ -230,19 +257,19 @@ public class LoadBalancerProperties {
 			this.maxEjectionTime = maxEjectionTime;
 		}
 
-		public int getMaxEjectionPercent() {
+		public Integer getMaxEjectionPercent() {
 			return this.maxEjectionPercent;
 		}
 
-		public void setMaxEjectionPercent(int maxEjectionPercent) {
+		public void setMaxEjectionPercent(Integer maxEjectionPercent) {
 			this.maxEjectionPercent = maxEjectionPercent;
 		}
 
-		public int getPanicThresholdPercent() {
+		public Integer getPanicThresholdPercent() {
 			return this.panicThresholdPercent;
 		}
 
-		public void setPanicThresholdPercent(int panicThresholdPercent) {
+		public void setPanicThresholdPercent(Integer panicThresholdPercent) {
 			this.panicThresholdPercent = panicThresholdPercent;
 		}
 
@@ -254,12 +281,27 @@ public class LoadBalancerProperties {
 			this.slowStart = slowStart;
 		}
 
-		public int getSlowStartMinWeightPercent() {
+		public Integer getSlowStartMinWeightPercent() {
 			return this.slowStartMinWeightPercent;
 		}
 
-		public void setSlowStartMinWeightPercent(int slowStartMinWeightPercent) {
+		public void setSlowStartMinWeightPercent(Integer slowStartMinWeightPercent) {
 			this.slowStartMinWeightPercent = slowStartMinWeightPercent;
+		}
+
+		/**
+		 * A service's health before binding: every key unset, so each takes the default's value.
+		 */
+		static Health unset() {
+			Health health = new Health();
+			health.consecutiveFailures = null;
+			health.baseEjectionTime = null;
+			health.maxEjectionTime = null;
+			health.maxEjectionPercent = null;
+			health.panicThresholdPercent = null;
+			health.slowStart = null;
+			health.slowStartMinWeightPercent = null;
+			return health;
 		}
 
 	}
@@ -273,7 +315,7 @@ public class LoadBalancerProperties {
 		 * Retries after the first attempt, each on an instance the request has not tried; 0 disables
 		 * retries.
 		 */
-		private int maxRetries = 1;
+		private Integer maxRetries = 1;
 
 		/**
 		 * Pause before the first retry, doubled before each further one.
@@ -289,13 +331,13 @@ public class LoadBalancerProperties {
 		 * Whether POST and PATCH requests that may have reached an instance are retried too.
 		 * Requests that could not connect are always retried.
 		 */
-		private boolean nonIdempotent = false;
+		private Boolean nonIdempotent = false;
 
-		public int getMaxRetries() {
+		public Integer getMaxRetries() {
 			return this.maxRetries;
 		}
 
-		public void setMaxRetries(int maxRetries) {
+		public void setMaxRetries(Integer maxRetries) {
 			this.maxRetries = maxRetries;
 		}
 
@@ -315,12 +357,24 @@ public class LoadBalancerProperties {
 			this.statuses = statuses;
 		}
 
-		public boolean isNonIdempotent() {
+		public Boolean getNonIdempotent() {
 			return this.nonIdempotent;
 		}
 
-		public void setNonIdempotent(boolean nonIdempotent) {
+		public void setNonIdempotent(Boolean nonIdempotent) {
 			this.nonIdempotent = nonIdempotent;
+		}
+
+		/**
+		 * A service's retries before binding: every key unset, so each takes the default's value.
+		 */
+		static Retry unset() {
+			Retry retry = new Retry();
+			retry.maxRetries = null;
+			retry.backoff = null;
+			retry.statuses = null;
+			retry.nonIdempotent = null;
+			return retry;
 		}
 
 	}
@@ -335,6 +389,9 @@ public class LoadBalancerProperties {
 		 */
 		private String basePath = "/distcore/services";
 
+		/**
+		 * Registration of this application as an instance of a service.
+		 */
 		private final Registration registration = new Registration();
 
 		public String getBasePath() {
@@ -439,14 +496,36 @@ public class LoadBalancerProperties {
 
 		/**
 		 * Ring points per unit of weight for consistent-hash; distcore.loadbalancer.virtual-nodes when
-		 * unset.
+		 * unset. Not with hash ketama, whose ring has its own count.
 		 */
 		private Integer virtualNodes;
+
+		/**
+		 * Ring of consistent-hash: murmur3 or ketama; distcore.loadbalancer.hash when unset.
+		 */
+		private Hash hash;
 
 		/**
 		 * Bounded-load factor for consistent-hash; distcore.loadbalancer.bounded-load-factor when unset.
 		 */
 		private Double boundedLoadFactor;
+
+		/**
+		 * Response statuses that count as failures of an instance of this service;
+		 * distcore.loadbalancer.failure-statuses when unset.
+		 */
+		private Set<Integer> failureStatuses;
+
+		/**
+		 * Passive health checking of this service: each key unset takes its value from
+		 * distcore.loadbalancer.health.
+		 */
+		private final Health health = Health.unset();
+
+		/**
+		 * Retries of this service: each key unset takes its value from distcore.loadbalancer.retry.
+		 */
+		private final Retry retry = Retry.unset();
 
 		public Strategy getStrategy() {
 			return this.strategy;
@@ -488,12 +567,36 @@ public class LoadBalancerProperties {
 			this.virtualNodes = virtualNodes;
 		}
 
+		public Hash getHash() {
+			return this.hash;
+		}
+
+		public void setHash(Hash hash) {
+			this.hash = hash;
+		}
+
 		public Double getBoundedLoadFactor() {
 			return this.boundedLoadFactor;
 		}
 
 		public void setBoundedLoadFactor(Double boundedLoadFactor) {
 			this.boundedLoadFactor = boundedLoadFactor;
+		}
+
+		public Set<Integer> getFailureStatuses() {
+			return this.failureStatuses;
+		}
+
+		public void setFailureStatuses(Set<Integer> failureStatuses) {
+			this.failureStatuses = failureStatuses;
+		}
+
+		public Health getHealth() {
+			return this.health;
+		}
+
+		public Retry getRetry() {
+			return this.retry;
 		}
 
 	}

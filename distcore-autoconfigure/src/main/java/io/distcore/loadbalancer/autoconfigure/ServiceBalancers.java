@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 import io.distcore.loadbalancer.LoadBalancingStrategy;
 import io.distcore.loadbalancer.RetryPolicy;
@@ -14,10 +16,12 @@ import io.distcore.loadbalancer.ServiceInstance;
 import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Discovery;
 import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Health;
 import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Instance;
+import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Retry;
 import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Service;
 import io.distcore.loadbalancer.autoconfigure.LoadBalancerProperties.Strategy;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.strategy.ConsistentHashStrategy;
+import io.distcore.loadbalancer.strategy.ConsistentHashStrategy.Hash;
 import io.distcore.loadbalancer.strategy.LeastConnectionsStrategy;
 import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
 import io.distcore.loadbalancer.strategy.SmoothWeightedRoundRobinStrategy;
@@ -35,11 +39,12 @@ final class ServiceBalancers {
 	}
 
 	static List<ServiceBalancer> create(LoadBalancerProperties properties, boolean zookeeperAvailable) {
-		PassiveHealthPolicy health = healthPolicy(properties.getHealth());
-		RetryPolicy retry = retryPolicy(properties.getRetry());
+		// The defaults are checked on their own first, so that a bad default is named as such.
+		healthPolicy("", properties.getHealth(), Health.unset());
+		retryPolicy("", properties.getRetry(), Retry.unset());
 		check(properties.getVirtualNodes() > 0, "virtual-nodes", "must be positive", properties.getVirtualNodes());
 		checkLoadFactor("bounded-load-factor", properties.getBoundedLoadFactor());
-		properties.getFailureStatuses().forEach((status) -> checkStatus("failure-statuses", status));
+		checkStatuses("failure-statuses", properties.getFailureStatuses());
 		List<ServiceBalancer> services = new ArrayList<>();
 		for (Map.Entry<String, Service> entry : properties.getServices().entrySet()) {
 			String name = entry.getKey();
@@ -60,21 +65,30 @@ final class ServiceBalancers {
 			int virtualNodes = (service.getVirtualNodes() != null) ? service.getVirtualNodes()
 					: properties.getVirtualNodes();
 			check(virtualNodes > 0, prefix + "virtual-nodes", "must be positive", virtualNodes);
+			Hash hash = (service.getHash() != null) ? service.getHash() : properties.getHash();
+			check(hash != Hash.KETAMA || service.getVirtualNodes() == null, prefix + "virtual-nodes",
+					"cannot be set with hash ketama (libketama gives 160 points per server, shared out by weight)",
+					service.getVirtualNodes());
 			double loadFactor = (service.getBoundedLoadFactor() != null) ? service.getBoundedLoadFactor()
 					: properties.getBoundedLoadFactor();
 			checkLoadFactor(prefix + "bounded-load-factor", loadFactor);
-			services.add(new ServiceBalancer(name, strategy(strategy, virtualNodes, loadFactor), health, retry,
-					properties.getFailureStatuses(), instances));
+			PassiveHealthPolicy health = healthPolicy(prefix, properties.getHealth(), service.getHealth());
+			RetryPolicy retry = retryPolicy(prefix, properties.getRetry(), service.getRetry());
+			Set<Integer> failureStatuses = (service.getFailureStatuses() != null) ? service.getFailureStatuses()
+					: properties.getFailureStatuses();
+			checkStatuses(prefix + "failure-statuses", failureStatuses);
+			services.add(new ServiceBalancer(name, strategy(strategy, virtualNodes, loadFactor, hash), health, retry,
+					failureStatuses, instances));
 		}
 		return services;
 	}
 
-	static LoadBalancingStrategy strategy(Strategy strategy, int virtualNodes, double loadFactor) {
+	static LoadBalancingStrategy strategy(Strategy strategy, int virtualNodes, double loadFactor, Hash hash) {
 		return switch (strategy) {
 			case ROUND_ROBIN -> new RoundRobinStrategy();
 			case WEIGHTED_ROUND_ROBIN -> new SmoothWeightedRoundRobinStrategy();
 			case WEIGHTED_RANDOM -> new WeightedRandomStrategy();
-			case CONSISTENT_HASH -> new ConsistentHashStrategy(virtualNodes, loadFactor);
+			case CONSISTENT_HASH -> new ConsistentHashStrategy(virtualNodes, loadFactor, hash);
 			case LEAST_CONNECTIONS -> new LeastConnectionsStrategy();
 		};
 	}
@@ -116,39 +130,66 @@ final class ServiceBalancers {
 		}
 	}
 
-	private static PassiveHealthPolicy healthPolicy(Health health) {
-		check(health.getConsecutiveFailures() >= 0, "health.consecutive-failures", "must not be negative",
-				health.getConsecutiveFailures());
-		check(isPositive(health.getBaseEjectionTime()), "health.base-ejection-time", "must be positive",
-				health.getBaseEjectionTime());
-		check(health.getMaxEjectionTime() != null && health.getMaxEjectionTime().compareTo(health.getBaseEjectionTime()) >= 0,
-				"health.max-ejection-time", "must not be shorter than health.base-ejection-time", health.getMaxEjectionTime());
-		checkPercent("health.max-ejection-percent", health.getMaxEjectionPercent(), 0);
-		checkPercent("health.panic-threshold-percent", health.getPanicThresholdPercent(), 0);
-		check(health.getSlowStart() != null && !health.getSlowStart().isNegative(), "health.slow-start",
-				"must not be negative", health.getSlowStart());
-		checkPercent("health.slow-start-min-weight-percent", health.getSlowStartMinWeightPercent(), 1);
-		return new PassiveHealthPolicy(health.getConsecutiveFailures(), health.getBaseEjectionTime(),
-				health.getMaxEjectionTime(), health.getMaxEjectionPercent() / 100.0,
-				health.getPanicThresholdPercent() / 100.0, health.getSlowStart(),
-				health.getSlowStartMinWeightPercent() / 100.0);
+	// A service's passive health: its own keys over the defaults, each checked under the service's property name.
+	private static PassiveHealthPolicy healthPolicy(String prefix, Health defaults, Health service) {
+		Layered<Health> keys = new Layered<>(prefix + "health.", defaults, service);
+		int consecutiveFailures = keys.get("consecutive-failures", Health::getConsecutiveFailures);
+		Duration baseEjectionTime = keys.get("base-ejection-time", Health::getBaseEjectionTime);
+		Duration maxEjectionTime = keys.get("max-ejection-time", Health::getMaxEjectionTime);
+		int maxEjectionPercent = keys.get("max-ejection-percent", Health::getMaxEjectionPercent);
+		int panicThresholdPercent = keys.get("panic-threshold-percent", Health::getPanicThresholdPercent);
+		Duration slowStart = keys.get("slow-start", Health::getSlowStart);
+		int slowStartMinWeightPercent = keys.get("slow-start-min-weight-percent", Health::getSlowStartMinWeightPercent);
+		String health = keys.prefix();
+		check(consecutiveFailures >= 0, health + "consecutive-failures", "must not be negative", consecutiveFailures);
+		check(isPositive(baseEjectionTime), health + "base-ejection-time", "must be positive", baseEjectionTime);
+		check(maxEjectionTime.compareTo(baseEjectionTime) >= 0, health + "max-ejection-time",
+				"must not be shorter than " + health + "base-ejection-time (" + baseEjectionTime + ")", maxEjectionTime);
+		checkPercent(health + "max-ejection-percent", maxEjectionPercent, 0);
+		checkPercent(health + "panic-threshold-percent", panicThresholdPercent, 0);
+		check(!slowStart.isNegative(), health + "slow-start", "must not be negative", slowStart);
+		checkPercent(health + "slow-start-min-weight-percent", slowStartMinWeightPercent, 1);
+		return new PassiveHealthPolicy(consecutiveFailures, baseEjectionTime, maxEjectionTime,
+				maxEjectionPercent / 100.0, panicThresholdPercent / 100.0, slowStart, slowStartMinWeightPercent / 100.0);
 	}
 
-	private static RetryPolicy retryPolicy(LoadBalancerProperties.Retry retry) {
-		check(retry.getMaxRetries() >= 0, "retry.max-retries", "must not be negative", retry.getMaxRetries());
-		check(retry.getBackoff() != null && !retry.getBackoff().isNegative(), "retry.backoff", "must not be negative",
-				retry.getBackoff());
-		retry.getStatuses().forEach((status) -> checkStatus("retry.statuses", status));
-		return new RetryPolicy(retry.getMaxRetries(), retry.getBackoff(), retry.getStatuses(),
-				retry.isNonIdempotent());
+	// A service's retries: its own keys over the defaults, each checked under the service's property name.
+	private static RetryPolicy retryPolicy(String prefix, Retry defaults, Retry service) {
+		Layered<Retry> keys = new Layered<>(prefix + "retry.", defaults, service);
+		int maxRetries = keys.get("max-retries", Retry::getMaxRetries);
+		Duration backoff = keys.get("backoff", Retry::getBackoff);
+		Set<Integer> statuses = keys.get("statuses", Retry::getStatuses);
+		boolean nonIdempotent = keys.get("non-idempotent", Retry::getNonIdempotent);
+		check(maxRetries >= 0, keys.prefix() + "max-retries", "must not be negative", maxRetries);
+		check(!backoff.isNegative(), keys.prefix() + "backoff", "must not be negative", backoff);
+		checkStatuses(keys.prefix() + "statuses", statuses);
+		return new RetryPolicy(maxRetries, backoff, statuses, nonIdempotent);
 	}
 
 	private static boolean isPositive(Duration duration) {
 		return duration != null && !duration.isNegative() && !duration.isZero();
 	}
 
-	private static void checkStatus(String property, Integer status) {
-		check(status != null && status >= 100 && status <= 599, property, "must hold HTTP statuses (100 to 599)", status);
+	/**
+	 * One group of keys of one service: the service's value of a key, else the default's.
+	 */
+	private record Layered<G>(String prefix, G defaults, G service) {
+
+		<T> T get(String key, Function<G, T> getter) {
+			T value = getter.apply(this.service);
+			T resolved = (value != null) ? value : getter.apply(this.defaults);
+			// Only an empty default property leaves a key unset.
+			check(resolved != null, this.prefix + key, "must be set", "");
+			return resolved;
+		}
+
+	}
+
+	private static void checkStatuses(String property, Set<Integer> statuses) {
+		for (Integer status : statuses) {
+			check(status != null && status >= 100 && status <= 599, property, "must hold HTTP statuses (100 to 599)",
+					status);
+		}
 	}
 
 	private static void checkPercent(String property, int value, int min) {

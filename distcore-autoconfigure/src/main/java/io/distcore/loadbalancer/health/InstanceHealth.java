@@ -1,23 +1,27 @@
 package io.distcore.loadbalancer.health;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Passive health of one instance: failures in a row, ejection and warm-up. Updated by {@link ServiceHealth}
- * without locks or allocation; read by strategies on every pick.
+ * Passive health of one instance: failures in a row, ejection and warm-up. Read by strategies on every pick
+ * without locks; failures are counted without locks too, while an ejection and its end are decided by
+ * {@link ServiceHealth} under its monitor, together with the service's count of ejected instances.
  */
 public final class InstanceHealth {
 
-	private static final long NOT_EJECTED = 0;
+	static final long NOT_EJECTED = 0;
 
 	private final ServiceHealth service;
 
 	private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
-	private final AtomicLong ejectedUntil = new AtomicLong(NOT_EJECTED);
+	// Written under the service's monitor only.
+	private volatile long ejectedUntil = NOT_EJECTED;
 
-	private final AtomicInteger timesEjected = new AtomicInteger();
+	private volatile int timesEjected;
+
+	// Whether the instance is in the service's current membership; guarded by the service's monitor.
+	boolean member;
 
 	// nanoTime at which a warm-up began; only meaningful while warmingUp is true.
 	private volatile long warmUpStart;
@@ -39,43 +43,26 @@ public final class InstanceHealth {
 	}
 
 	/**
-	 * Whether the instance may take requests: it is not ejected, or its ejection has ended (the first caller to
-	 * notice the end brings the instance back).
-	 * @param nanoTime the current {@link System#nanoTime()}
-	 */
-	public boolean isAvailable(long nanoTime) {
-		long until = this.ejectedUntil.get();
-		if (until == NOT_EJECTED) {
-			return true;
-		}
-		if (nanoTime - until < 0) {
-			return false;
-		}
-		if (this.ejectedUntil.compareAndSet(until, NOT_EJECTED)) {
-			this.service.returned(this, nanoTime);
-		}
-		return true;
-	}
-
-	/**
-	 * Whether the instance is ejected, or was and nobody noticed the end of its ejection yet.
+	 * Whether the instance is ejected: picks that respect health pass it by. An ejection ends by time at the
+	 * first pick of its service after its end, whether or not that pick respects health.
 	 */
 	public boolean isEjected() {
-		return this.ejectedUntil.get() != NOT_EJECTED;
+		return this.ejectedUntil != NOT_EJECTED;
 	}
 
 	/**
-	 * Share of its weight the instance gets now, in (0, 1]: 1 unless it is warming up.
+	 * Share of its weight the instance gets now, in (0, 1]: 1 unless it is warming up. Reads the service's clock
+	 * only while it warms up.
 	 */
-	public double warmUpFactor(long nanoTime) {
+	public double warmUpFactor() {
 		if (!this.warmingUp) {
 			return 1.0;
 		}
-		return this.service.warmUpFactor(this, nanoTime);
+		return this.service.warmUpFactor(this, this.service.nanoTime());
 	}
 
 	/**
-	 * Failures in a row since the last success.
+	 * Failures in a row since the last success or the end of the last ejection.
 	 */
 	public int consecutiveFailures() {
 		return this.consecutiveFailures.get();
@@ -85,19 +72,31 @@ public final class InstanceHealth {
 	 * How many times the instance was ejected so far.
 	 */
 	public int timesEjected() {
-		return this.timesEjected.get();
+		return this.timesEjected;
+	}
+
+	ServiceHealth service() {
+		return this.service;
 	}
 
 	AtomicInteger failureCounter() {
 		return this.consecutiveFailures;
 	}
 
-	AtomicLong ejectedUntil() {
+	long ejectedUntil() {
 		return this.ejectedUntil;
 	}
 
-	AtomicInteger ejectionCounter() {
-		return this.timesEjected;
+	void eject(long until, int times) {
+		this.ejectedUntil = until;
+		this.timesEjected = times;
+		this.consecutiveFailures.set(0);
+		this.warmingUp = false;
+	}
+
+	void endEjection() {
+		this.ejectedUntil = NOT_EJECTED;
+		this.consecutiveFailures.set(0);
 	}
 
 	long warmUpStart() {

@@ -13,8 +13,11 @@ import org.springframework.util.Assert;
 /**
  * The instance with the fewest requests in flight relative to its weight: the lowest
  * {@code (in-flight + 1) / weight}. Small lists are scanned from a random start (so ties spread); lists larger
- * than a threshold use the power of two choices (Mitzenmacher; Envoy's default): two distinct random instances,
- * the less loaded wins, which keeps the maximum load within O(log log n) of the average in constant time.
+ * than a threshold use the power of two choices (Mitzenmacher; Envoy's default) in constant time: two instances
+ * drawn at random in proportion to their weights (alias method), the lower score wins. Drawing by weight is what
+ * makes the score hold: an instance at its share of the load ties with the others and is drawn as often as its
+ * weight says, one above it loses more comparisons than it wins, so in-flight counts stay proportional to the
+ * weights in expectation (a uniform draw would give a heavy instance only its 1/n of the draws).
  * In-flight counts cover the whole exchange, including a streamed body, because the HTTP integrations end a
  * request only when its response is closed.
  */
@@ -40,54 +43,53 @@ public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 
 	@Override
 	public InstanceSelector create(List<Endpoint> endpoints, InstanceSelector previous) {
-		return new Selector(endpoints.toArray(new Endpoint[0]), this.fullScanLimit);
+		Endpoint[] array = endpoints.toArray(new Endpoint[0]);
+		return new Selector(array, new AliasTable(array), this.fullScanLimit);
 	}
 
 	private static final class Selector implements InstanceSelector {
 
 		private final Endpoint[] endpoints;
 
+		private final AliasTable table;
+
 		private final int fullScanLimit;
 
-		Selector(Endpoint[] endpoints, int fullScanLimit) {
+		Selector(Endpoint[] endpoints, AliasTable table, int fullScanLimit) {
 			this.endpoints = endpoints;
+			this.table = table;
 			this.fullScanLimit = fullScanLimit;
 		}
 
 		@Override
 		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
 			ThreadLocalRandom random = ThreadLocalRandom.current();
-			long now = System.nanoTime();
 			int n = this.endpoints.length;
 			if (n > this.fullScanLimit) {
 				for (int attempt = 0; attempt < MAX_RANDOM_ATTEMPTS; attempt++) {
-					int first = random.nextInt(n);
-					int second = random.nextInt(n - 1);
-					if (second >= first) {
-						second++;
-					}
-					Endpoint a = this.endpoints[first];
-					Endpoint b = this.endpoints[second];
+					// Drawn with replacement: the same instance twice is simply the only candidate.
+					Endpoint a = this.endpoints[this.table.sample(random)];
+					Endpoint b = this.endpoints[this.table.sample(random)];
 					boolean aEligible = eligible.test(a);
-					boolean bEligible = eligible.test(b);
+					boolean bEligible = (b == a) ? aEligible : eligible.test(b);
 					if (aEligible && bEligible) {
-						return lessLoaded(a, b, now) ? a : b;
+						return lessLoaded(a, b) ? a : b;
 					}
 					if (aEligible || bEligible) {
 						return aEligible ? a : b;
 					}
 				}
 			}
-			return scan(eligible, now, random.nextInt(n));
+			return scan(eligible, random.nextInt(n));
 		}
 
-		private Endpoint scan(Predicate<Endpoint> eligible, long now, int start) {
+		private Endpoint scan(Predicate<Endpoint> eligible, int start) {
 			Endpoint best = null;
 			int n = this.endpoints.length;
 			for (int i = 0; i < n; i++) {
 				int index = start + i;
 				Endpoint endpoint = this.endpoints[(index < n) ? index : index - n];
-				if ((best == null || lessLoaded(endpoint, best, now)) && eligible.test(endpoint)) {
+				if ((best == null || lessLoaded(endpoint, best)) && eligible.test(endpoint)) {
 					best = endpoint;
 				}
 			}
@@ -95,8 +97,8 @@ public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 		}
 
 		// (a.inFlight + 1) / a.weight < (b.inFlight + 1) / b.weight, without division.
-		private static boolean lessLoaded(Endpoint a, Endpoint b, long now) {
-			return (a.inFlight() + 1L) * b.scaledWeight(now) < (b.inFlight() + 1L) * a.scaledWeight(now);
+		private static boolean lessLoaded(Endpoint a, Endpoint b) {
+			return (a.inFlight() + 1L) * b.scaledWeight() < (b.inFlight() + 1L) * a.scaledWeight();
 		}
 
 	}

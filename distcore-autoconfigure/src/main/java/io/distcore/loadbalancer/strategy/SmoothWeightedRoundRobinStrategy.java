@@ -1,6 +1,6 @@
 package io.distcore.loadbalancer.strategy;
 
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -8,13 +8,15 @@ import java.util.function.Predicate;
 import io.distcore.loadbalancer.Endpoint;
 import io.distcore.loadbalancer.InstanceSelector;
 import io.distcore.loadbalancer.LoadBalancingStrategy;
+import io.distcore.loadbalancer.ServiceInstance;
 
 /**
  * Nginx's smooth weighted round robin: every pick adds each eligible instance's weight to its current score,
  * takes the highest score (the first on ties) and subtracts the total weight from it. Weights 5, 1, 1 give
  * {@code a a b a c a a}: over every cycle of total-weight picks each instance is picked exactly its weight times,
  * and heavy instances are spread out instead of bunched. Scores of instances that stay in a new membership are
- * carried over, new ones start at 0. A warming-up instance counts with its reduced weight.
+ * carried over (also across a weight change), new ones start at 0. A warming-up instance counts with its reduced
+ * weight.
  */
 public final class SmoothWeightedRoundRobinStrategy implements LoadBalancingStrategy {
 
@@ -23,9 +25,9 @@ public final class SmoothWeightedRoundRobinStrategy implements LoadBalancingStra
 		Endpoint[] array = endpoints.toArray(new Endpoint[0]);
 		long[] current = new long[array.length];
 		if (previous instanceof Selector selector) {
-			Map<Endpoint, Long> scores = selector.scores();
+			Map<ServiceInstance, Long> scores = selector.scores();
 			for (int i = 0; i < array.length; i++) {
-				current[i] = scores.getOrDefault(array[i], 0L);
+				current[i] = scores.getOrDefault(array[i].instance(), 0L);
 			}
 		}
 		return new Selector(array, current);
@@ -45,7 +47,6 @@ public final class SmoothWeightedRoundRobinStrategy implements LoadBalancingStra
 
 		@Override
 		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
-			long now = System.nanoTime();
 			Endpoint[] endpoints = this.endpoints;
 			long[] current = this.current;
 			synchronized (this) {
@@ -56,7 +57,7 @@ public final class SmoothWeightedRoundRobinStrategy implements LoadBalancingStra
 					if (!eligible.test(endpoint)) {
 						continue;
 					}
-					long weight = endpoint.scaledWeight(now);
+					long weight = endpoint.scaledWeight();
 					current[i] += weight;
 					total += weight;
 					if (best < 0 || current[i] > current[best]) {
@@ -71,10 +72,10 @@ public final class SmoothWeightedRoundRobinStrategy implements LoadBalancingStra
 			}
 		}
 
-		synchronized Map<Endpoint, Long> scores() {
-			Map<Endpoint, Long> scores = new IdentityHashMap<>();
+		synchronized Map<ServiceInstance, Long> scores() {
+			Map<ServiceInstance, Long> scores = new HashMap<>();
 			for (int i = 0; i < this.endpoints.length; i++) {
-				scores.put(this.endpoints[i], this.current[i]);
+				scores.put(this.endpoints[i].instance(), this.current[i]);
 			}
 			return scores;
 		}

@@ -1,7 +1,5 @@
 package io.distcore.loadbalancer.strategy;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -23,83 +21,44 @@ public final class WeightedRandomStrategy implements LoadBalancingStrategy {
 	@Override
 	public InstanceSelector create(List<Endpoint> endpoints, InstanceSelector previous) {
 		Endpoint[] array = endpoints.toArray(new Endpoint[0]);
-		int n = array.length;
-		double[] probability = new double[n];
-		int[] alias = new int[n];
-		long total = 0;
-		for (Endpoint endpoint : array) {
-			total += endpoint.instance().weight();
-		}
-		double[] scaled = new double[n];
-		Deque<Integer> small = new ArrayDeque<>();
-		Deque<Integer> large = new ArrayDeque<>();
-		for (int i = 0; i < n; i++) {
-			scaled[i] = (double) array[i].instance().weight() * n / total;
-			((scaled[i] < 1.0) ? small : large).push(i);
-		}
-		while (!small.isEmpty() && !large.isEmpty()) {
-			int less = small.pop();
-			int more = large.pop();
-			probability[less] = scaled[less];
-			alias[less] = more;
-			scaled[more] = (scaled[more] + scaled[less]) - 1.0;
-			((scaled[more] < 1.0) ? small : large).push(more);
-		}
-		// What is left has a scaled weight of 1 up to rounding: it is its own alias.
-		while (!large.isEmpty()) {
-			int index = large.pop();
-			probability[index] = 1.0;
-			alias[index] = index;
-		}
-		while (!small.isEmpty()) {
-			int index = small.pop();
-			probability[index] = 1.0;
-			alias[index] = index;
-		}
-		return new Selector(array, probability, alias);
+		return new Selector(array, new AliasTable(array));
 	}
 
 	private static final class Selector implements InstanceSelector {
 
 		private final Endpoint[] endpoints;
 
-		private final double[] probability;
+		private final AliasTable table;
 
-		private final int[] alias;
-
-		Selector(Endpoint[] endpoints, double[] probability, int[] alias) {
+		Selector(Endpoint[] endpoints, AliasTable table) {
 			this.endpoints = endpoints;
-			this.probability = probability;
-			this.alias = alias;
+			this.table = table;
 		}
 
 		@Override
 		public Endpoint select(String hashKey, Predicate<Endpoint> eligible) {
 			ThreadLocalRandom random = ThreadLocalRandom.current();
-			long now = System.nanoTime();
 			Endpoint[] endpoints = this.endpoints;
 			for (int attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
-				int column = random.nextInt(endpoints.length);
-				int index = (random.nextDouble() < this.probability[column]) ? column : this.alias[column];
-				Endpoint endpoint = endpoints[index];
-				if (eligible.test(endpoint) && accept(endpoint, now, random)) {
+				Endpoint endpoint = endpoints[this.table.sample(random)];
+				if (eligible.test(endpoint) && accept(endpoint, random)) {
 					return endpoint;
 				}
 			}
-			return scan(eligible, now, random);
+			return scan(eligible, random);
 		}
 
-		private static boolean accept(Endpoint endpoint, long now, ThreadLocalRandom random) {
+		private static boolean accept(Endpoint endpoint, ThreadLocalRandom random) {
 			long full = endpoint.instance().weight() * Endpoint.WEIGHT_SCALE;
-			long weight = endpoint.scaledWeight(now);
+			long weight = endpoint.scaledWeight();
 			return weight >= full || random.nextLong(full) < weight;
 		}
 
-		private Endpoint scan(Predicate<Endpoint> eligible, long now, ThreadLocalRandom random) {
+		private Endpoint scan(Predicate<Endpoint> eligible, ThreadLocalRandom random) {
 			long total = 0;
 			for (Endpoint endpoint : this.endpoints) {
 				if (eligible.test(endpoint)) {
-					total += endpoint.scaledWeight(now);
+					total += endpoint.scaledWeight();
 				}
 			}
 			if (total == 0) {
@@ -110,7 +69,7 @@ public final class WeightedRandomStrategy implements LoadBalancingStrategy {
 			for (Endpoint endpoint : this.endpoints) {
 				if (eligible.test(endpoint)) {
 					last = endpoint;
-					target -= endpoint.scaledWeight(now);
+					target -= endpoint.scaledWeight();
 					if (target < 0) {
 						return endpoint;
 					}

@@ -66,12 +66,16 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 			Exchange exchange = service.start(hashKey, tried);
 			tried.add(exchange.instance());
 			boolean another = tried.size() < service.endpoints().size();
-			ClientHttpResponse response;
+			ClientHttpResponse response = null;
+			int status;
 			try {
 				response = execution.execute(new InstanceRequest(request, exchange.instance()), body);
+				// Some clients read the status line only here, so reading it can fail like the exchange itself.
+				status = response.getStatusCode().value();
 			}
 			catch (IOException ex) {
 				exchange.failed();
+				close(response);
 				if (another && retry.mayRetry(method, retries, !Requests.isConnectFailure(ex))) {
 					continue;
 				}
@@ -79,15 +83,21 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 			}
 			catch (RuntimeException | Error ex) {
 				exchange.abandoned();
+				close(response);
 				throw ex;
 			}
-			int status = response.getStatusCode().value();
 			if (another && retry.isRetryableStatus(status) && retry.mayRetry(method, retries, true)) {
 				exchange.completed(status);
 				response.close();
 				continue;
 			}
 			return new TrackedResponse(response, exchange, status);
+		}
+	}
+
+	private static void close(ClientHttpResponse response) {
+		if (response != null) {
+			response.close();
 		}
 	}
 

@@ -10,8 +10,10 @@ import io.distcore.autoconfigure.ZooKeeperAutoConfiguration;
 import io.distcore.loadbalancer.DefaultLoadBalancer;
 import io.distcore.loadbalancer.Endpoint;
 import io.distcore.loadbalancer.LoadBalancer;
+import io.distcore.loadbalancer.RetryPolicy;
 import io.distcore.loadbalancer.ServiceBalancer;
 import io.distcore.loadbalancer.ServiceInstance;
+import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.web.LoadBalanced;
 import io.distcore.loadbalancer.web.LoadBalancedBeanPostProcessor;
 import io.distcore.loadbalancer.web.LoadBalancerExchangeFilter;
@@ -122,6 +124,69 @@ class LoadBalancerAutoConfigurationTests {
 		assertFailure("bad retries", "distcore.loadbalancer.retry.max-retries", "distcore.loadbalancer.retry.max-retries=-1");
 		assertFailure("bad factor", "distcore.loadbalancer.bounded-load-factor",
 				"distcore.loadbalancer.bounded-load-factor=0.5");
+	}
+
+	@Test
+	void serviceHealthAndRetryOverrideTheDefaultsKeyByKey() {
+		this.contextRunner
+			.withPropertyValues("distcore.loadbalancer.health.consecutive-failures=7",
+					"distcore.loadbalancer.health.slow-start=20s", "distcore.loadbalancer.retry.max-retries=2",
+					"distcore.loadbalancer.retry.backoff=50ms", SERVICE + "urls=http://localhost:8081",
+					SERVICE + "health.consecutive-failures=2", SERVICE + "health.base-ejection-time=5s",
+					SERVICE + "health.max-ejection-percent=100", SERVICE + "retry.max-retries=0",
+					SERVICE + "retry.statuses=503", SERVICE + "retry.non-idempotent=true",
+					SERVICE + "failure-statuses=500", "distcore.loadbalancer.services.catalog.urls=http://localhost:8082")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				LoadBalancer loadBalancer = context.getBean(LoadBalancer.class);
+				ServiceBalancer inventory = loadBalancer.service("inventory-service");
+				assertThat(inventory.health().policy()).isEqualTo(new PassiveHealthPolicy(2, Duration.ofSeconds(5),
+						Duration.ofMinutes(5), 1.0, 0.5, Duration.ofSeconds(20), 0.1));
+				assertThat(inventory.retryPolicy()).isEqualTo(new RetryPolicy(0, Duration.ofMillis(50), Set.of(503), true));
+				assertThat(inventory.isFailureStatus(500)).isTrue();
+				assertThat(inventory.isFailureStatus(503)).isFalse();
+				ServiceBalancer catalog = loadBalancer.service("catalog");
+				assertThat(catalog.health().policy()).isEqualTo(new PassiveHealthPolicy(7, Duration.ofSeconds(30),
+						Duration.ofMinutes(5), 0.5, 0.5, Duration.ofSeconds(20), 0.1));
+				assertThat(catalog.retryPolicy())
+					.isEqualTo(new RetryPolicy(2, Duration.ofMillis(50), Set.of(502, 503, 504), false));
+				assertThat(catalog.isFailureStatus(503)).isTrue();
+			});
+	}
+
+	@Test
+	void badServiceHealthAndRetrySettingsFailNamingTheServiceProperty() {
+		assertFailure("bad percent", SERVICE + "health.max-ejection-percent", SERVICE + "urls=http://localhost:8081",
+				SERVICE + "health.max-ejection-percent=150");
+		assertFailure("inherited maximum below the base", SERVICE + "health.max-ejection-time",
+				SERVICE + "urls=http://localhost:8081", SERVICE + "health.base-ejection-time=10m");
+		assertFailure("bad retries", SERVICE + "retry.max-retries", SERVICE + "urls=http://localhost:8081",
+				SERVICE + "retry.max-retries=-1");
+		assertFailure("bad status", SERVICE + "retry.statuses", SERVICE + "urls=http://localhost:8081",
+				SERVICE + "retry.statuses=42");
+		assertFailure("bad failure status", SERVICE + "failure-statuses", SERVICE + "urls=http://localhost:8081",
+				SERVICE + "failure-statuses=700");
+	}
+
+	@Test
+	void ketamaHashMapsKeysAsLibketamaDoes() {
+		String cache = "distcore.loadbalancer.services.cache.";
+		this.contextRunner
+			.withPropertyValues(cache + "strategy=consistent-hash", cache + "hash=ketama",
+					cache + "instances[0].url=http://127.0.0.1:11211", cache + "instances[0].weight=600",
+					cache + "instances[1].url=http://127.0.0.1:11212", cache + "instances[1].weight=400")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				// libketama's Python tests: "test" goes to 127.0.0.1:11211 with these weights.
+				assertThat(context.getBean(LoadBalancer.class).choose("cache", "test").uri().getPort()).isEqualTo(11211);
+			});
+	}
+
+	@Test
+	void virtualNodesWithTheKetamaHashFailNamingTheProperty() {
+		assertFailure("virtual nodes with ketama", SERVICE + "virtual-nodes", SERVICE + "urls=http://localhost:8081",
+				SERVICE + "strategy=consistent-hash", SERVICE + "hash=ketama", SERVICE + "virtual-nodes=100");
+		assertFailure("unknown hash", SERVICE + "hash", SERVICE + "urls=http://localhost:8081", SERVICE + "hash=crc32");
 	}
 
 	@Test

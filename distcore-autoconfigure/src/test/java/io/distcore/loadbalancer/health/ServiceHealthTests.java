@@ -1,12 +1,15 @@
 package io.distcore.loadbalancer.health;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.distcore.loadbalancer.Endpoint;
 import io.distcore.loadbalancer.ServiceInstance;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 class ServiceHealthTests {
 
@@ -18,14 +21,15 @@ class ServiceHealthTests {
 	@Test
 	void ejectionGrowsWithTimesEjectedUpToTheMaximum() {
 		ServiceHealth service = new ServiceHealth(this.policy);
-		service.membershipChanged(4, 0);
-		InstanceHealth instance = service.newInstance(false, 0);
+		InstanceHealth instance = members(service, 4)[0];
 		long now = 1000 * SECOND;
 		long[] expected = { 10, 20, 25, 25 };
 		for (long seconds : expected) {
 			fail(service, instance, 3, now);
-			assertThat(instance.isAvailable(now + seconds * SECOND - 1)).isFalse();
-			assertThat(instance.isAvailable(now + seconds * SECOND)).isTrue();
+			service.endEjections(now + seconds * SECOND - 1);
+			assertThat(instance.isEjected()).isTrue();
+			service.endEjections(now + seconds * SECOND);
+			assertThat(instance.isEjected()).isFalse();
 			now += seconds * SECOND;
 		}
 		assertThat(instance.timesEjected()).isEqualTo(4);
@@ -35,8 +39,7 @@ class ServiceHealthTests {
 	@Test
 	void successResetsTheRunOfFailures() {
 		ServiceHealth service = new ServiceHealth(this.policy);
-		service.membershipChanged(4, 0);
-		InstanceHealth instance = service.newInstance(false, 0);
+		InstanceHealth instance = members(service, 4)[0];
 		fail(service, instance, 2, 0);
 		service.recordSuccess(instance);
 		fail(service, instance, 2, 0);
@@ -49,11 +52,7 @@ class ServiceHealthTests {
 	void atMostTheConfiguredShareIsEjectedAndPanicUsesEveryone() {
 		ServiceHealth service = new ServiceHealth(new PassiveHealthPolicy(1, Duration.ofSeconds(10),
 				Duration.ofSeconds(10), 1.0, 0.5, Duration.ZERO, 0.1));
-		service.membershipChanged(4, 0);
-		InstanceHealth[] instances = new InstanceHealth[4];
-		for (int i = 0; i < 4; i++) {
-			instances[i] = service.newInstance(false, 0);
-		}
+		InstanceHealth[] instances = members(service, 4);
 		fail(service, instances[0], 1, 0);
 		assertThat(service.isPanicking()).isFalse();
 		fail(service, instances[1], 1, 0);
@@ -62,35 +61,48 @@ class ServiceHealthTests {
 		assertThat(service.isPanicking()).isTrue();
 
 		ServiceHealth capped = new ServiceHealth(this.policy);
-		capped.membershipChanged(4, 0);
-		for (int i = 0; i < 4; i++) {
-			fail(capped, capped.newInstance(false, 0), 3, 0);
+		for (InstanceHealth instance : members(capped, 4)) {
+			fail(capped, instance, 3, 0);
 		}
 		assertThat(capped.ejectedCount()).isEqualTo(2);
 	}
 
 	@Test
 	void returningInstanceWarmsUpLinearly() {
-		ServiceHealth service = new ServiceHealth(this.policy);
-		service.membershipChanged(4, 0);
-		InstanceHealth health = service.newInstance(false, 0);
+		AtomicLong clock = new AtomicLong();
+		ServiceHealth service = new ServiceHealth(this.policy, clock::get);
+		InstanceHealth health = members(service, 4)[0];
 		Endpoint endpoint = new Endpoint(new ServiceInstance("svc", "http://a", 2), health);
-		assertThat(endpoint.scaledWeight(0)).isEqualTo(2 * Endpoint.WEIGHT_SCALE);
+		assertThat(endpoint.scaledWeight()).isEqualTo(2 * Endpoint.WEIGHT_SCALE);
 		fail(service, health, 3, 0);
 		long back = 10 * SECOND;
-		assertThat(health.isAvailable(back)).isTrue();
-		assertThat(health.warmUpFactor(back)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
-		assertThat(health.warmUpFactor(back + 10 * SECOND)).isCloseTo(0.55, org.assertj.core.data.Offset.offset(1e-9));
-		assertThat(endpoint.scaledWeight(back + 10 * SECOND)).isEqualTo((long) (2 * Endpoint.WEIGHT_SCALE * 0.55));
-		assertThat(health.warmUpFactor(back + 20 * SECOND)).isEqualTo(1.0);
-		assertThat(health.warmUpFactor(back + 5 * SECOND)).isEqualTo(1.0);
+		clock.set(back);
+		service.endEjections(back);
+		assertThat(health.isEjected()).isFalse();
+		assertThat(health.warmUpFactor()).isCloseTo(0.1, offset(1e-9));
+		clock.set(back + 10 * SECOND);
+		assertThat(health.warmUpFactor()).isCloseTo(0.55, offset(1e-9));
+		assertThat(endpoint.scaledWeight()).isEqualTo((long) (2 * Endpoint.WEIGHT_SCALE * 0.55));
+		clock.set(back + 20 * SECOND);
+		assertThat(health.warmUpFactor()).isEqualTo(1.0);
+		clock.set(back + 5 * SECOND);
+		assertThat(health.warmUpFactor()).isEqualTo(1.0);
 	}
 
 	@Test
 	void newcomerWarmsUpOnlyWhenAskedTo() {
-		ServiceHealth service = new ServiceHealth(this.policy);
-		assertThat(service.newInstance(false, 0).warmUpFactor(0)).isEqualTo(1.0);
-		assertThat(service.newInstance(true, 0).warmUpFactor(0)).isEqualTo(0.1);
+		ServiceHealth service = new ServiceHealth(this.policy, () -> 0);
+		assertThat(service.newInstance(false, 0).warmUpFactor()).isEqualTo(1.0);
+		assertThat(service.newInstance(true, 0).warmUpFactor()).isEqualTo(0.1);
+	}
+
+	private static InstanceHealth[] members(ServiceHealth service, int count) {
+		InstanceHealth[] members = new InstanceHealth[count];
+		for (int i = 0; i < count; i++) {
+			members[i] = service.newInstance(false, 0);
+		}
+		service.membershipChanged(List.of(members));
+		return members;
 	}
 
 	private static void fail(ServiceHealth service, InstanceHealth instance, int times, long now) {

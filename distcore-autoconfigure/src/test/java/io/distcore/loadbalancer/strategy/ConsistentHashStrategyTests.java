@@ -1,14 +1,22 @@
 package io.distcore.loadbalancer.strategy;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.distcore.loadbalancer.Endpoint;
 import io.distcore.loadbalancer.InstanceSelector;
+import io.distcore.loadbalancer.ServiceBalancer;
 import io.distcore.loadbalancer.ServiceInstance;
+import io.distcore.loadbalancer.strategy.ConsistentHashStrategy.Hash;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,10 +122,89 @@ class ConsistentHashStrategyTests {
 	}
 
 	@Test
+	void boundedLoadDividesByTheEligibleInstancesOnly() {
+		double c = 1.25;
+		List<Endpoint> endpoints = instances(10);
+		InstanceSelector selector = new ConsistentHashStrategy(160, c).create(endpoints, null);
+		Set<Endpoint> ejected = Set.copyOf(endpoints.subList(0, 5));
+		for (int i = 1; i <= 500; i++) {
+			Endpoint picked = selector.select("hot", (endpoint) -> !ejected.contains(endpoint));
+			assertThat(ejected).doesNotContain(picked);
+			picked.requestStarted();
+			long ceiling = (long) Math.ceil(c * i / 5);
+			assertThat(picked.inFlight()).as("request %d", i).isLessThanOrEqualTo((int) ceiling);
+		}
+	}
+
+	@Test
+	void boundedLoadHoldsUnderConcurrentPicks() throws Exception {
+		double c = 1.25;
+		List<ServiceInstance> instances = new ArrayList<>();
+		for (int i = 1; i <= 10; i++) {
+			instances.add(new ServiceInstance("svc", "http://10.0.0." + i + ":8080", 1));
+		}
+		ServiceBalancer service = new ServiceBalancer("svc", new ConsistentHashStrategy(160, c), instances);
+		int threads = 16;
+		int perThread = 20;
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				futures.add(pool.submit(() -> {
+					for (int i = 0; i < perThread; i++) {
+						service.start("hot", new SlowTried());
+					}
+				}));
+			}
+			for (Future<?> future : futures) {
+				future.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		// Nothing completed, so every bound a pick saw is at most the final one.
+		long ceiling = (long) Math.ceil(c * threads * perThread / instances.size());
+		assertThat(service.endpoints())
+			.allSatisfy((endpoint) -> assertThat(endpoint.inFlight()).isLessThanOrEqualTo((int) ceiling));
+	}
+
+	@Test
 	void keyHashIsStableAndSpreads() {
-		assertThat(ConsistentHashStrategy.hash("user-1")).isEqualTo(ConsistentHashStrategy.hash("user-1"))
-			.isNotEqualTo(ConsistentHashStrategy.hash("user-2"));
-		assertThat(ConsistentHashStrategy.hash("")).isBetween(0L, 0xFFFFFFFFL);
+		assertThat(Hash.MURMUR3.hash("user-1")).isEqualTo(Hash.MURMUR3.hash("user-1"))
+			.isNotEqualTo(Hash.MURMUR3.hash("user-2"));
+		assertThat(Hash.MURMUR3.hash("")).isBetween(0L, 0xFFFFFFFFL);
+	}
+
+	/**
+	 * What a request tried already: one instance of another address. Every look-up pauses for a millisecond, as
+	 * a picking thread preempted at that point of a pick would.
+	 */
+	private static final class SlowTried extends AbstractList<ServiceInstance> {
+
+		private final ServiceInstance elsewhere = new ServiceInstance("svc", "http://10.0.9.9:8080", 1);
+
+		@Override
+		public ServiceInstance get(int index) {
+			return this.elsewhere;
+		}
+
+		@Override
+		public int size() {
+			return 1;
+		}
+
+		@Override
+		public boolean contains(Object instance) {
+			try {
+				Thread.sleep(1);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return this.elsewhere.equals(instance);
+		}
+
 	}
 
 	private static List<Endpoint> instances(int count) {

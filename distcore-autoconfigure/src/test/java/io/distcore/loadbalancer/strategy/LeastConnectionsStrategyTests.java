@@ -83,6 +83,35 @@ class LeastConnectionsStrategyTests {
 	}
 
 	@Test
+	void powerOfTwoChoicesGivesAHeavyInstanceItsShareOfTheWeight() {
+		List<Endpoint> endpoints = new ArrayList<>();
+		endpoints.add(new Endpoint(new ServiceInstance("svc", "http://10.0.3.0:8080", 10)));
+		for (int i = 1; i < 20; i++) {
+			endpoints.add(new Endpoint(new ServiceInstance("svc", "http://10.0.3." + i + ":8080", 1)));
+		}
+		Endpoint heavy = endpoints.get(0);
+		InstanceSelector selector = new LeastConnectionsStrategy().create(endpoints, null);
+		Random random = new Random(11);
+		List<Endpoint> open = new ArrayList<>();
+		int picks = 60_000;
+		int heavyPicks = 0;
+		for (int i = 0; i < picks; i++) {
+			if (open.size() > 2_900 && random.nextBoolean()) {
+				open.remove(random.nextInt(open.size())).requestEnded();
+			}
+			Endpoint picked = selector.select(null, (endpoint) -> true);
+			picked.requestStarted();
+			open.add(picked);
+			if (picked == heavy) {
+				heavyPicks++;
+			}
+		}
+		// Weight 10 of 29: 34.5 % of the requests in flight, and so of the picks.
+		assertThat((double) heavy.inFlight() / open.size()).isBetween(0.30, 0.39);
+		assertThat((double) heavyPicks / picks).isBetween(0.30, 0.39);
+	}
+
+	@Test
 	void ineligibleInstancesAreNeverPicked() {
 		List<Endpoint> endpoints = new ArrayList<>();
 		for (int i = 0; i < 20; i++) {

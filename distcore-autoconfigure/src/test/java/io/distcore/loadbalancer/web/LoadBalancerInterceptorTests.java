@@ -2,6 +2,8 @@ package io.distcore.loadbalancer.web;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,8 +13,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.distcore.loadbalancer.DefaultLoadBalancer;
+import io.distcore.loadbalancer.Endpoint;
 import io.distcore.loadbalancer.LoadBalancingStrategy;
 import io.distcore.loadbalancer.NoAvailableInstanceException;
 import io.distcore.loadbalancer.RetryPolicy;
@@ -26,7 +30,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpMethod;
+import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.client.SimpleClientHttpRequestFactory;
 import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
@@ -193,6 +199,28 @@ class LoadBalancerInterceptorTests {
 	}
 
 	@Test
+	void statusThatCannotBeReadEndsTheExchangeAsAFailureAndClosesTheResponse() throws IOException {
+		TestHttpServer hangingUp = server("a");
+		hangingUp.hangUp();
+		ServiceBalancer service = new ServiceBalancer("inventory", new RoundRobinStrategy(),
+				instances("inventory", hangingUp));
+		AtomicInteger closed = new AtomicInteger();
+		// The URL connection reads the status of a request with a body only when asked for it.
+		RestClient client = RestClient.builder()
+			.requestFactory(new SimpleClientHttpRequestFactory())
+			.requestInterceptor(new LoadBalancerInterceptor(new DefaultLoadBalancer(List.of(service)), null))
+			.requestInterceptor((request, body, execution) -> countingCloses(execution.execute(request, body), closed))
+			.build();
+		assertThatExceptionOfType(ResourceAccessException.class)
+			.isThrownBy(() -> client.post().uri("http://inventory/orders").body("{}").retrieve().toBodilessEntity());
+		Endpoint endpoint = service.endpoints().get(0);
+		assertThat(endpoint.inFlight()).isZero();
+		assertThat(endpoint.health().consecutiveFailures()).isEqualTo(1);
+		assertThat(closed).hasValue(1);
+		assertThat(hangingUp.hits()).isEqualTo(1);
+	}
+
+	@Test
 	void sixteenThreadsKeepExactSmoothWeightedProportions() throws Exception {
 		TestHttpServer a = server("a");
 		TestHttpServer b = server("b");
@@ -246,6 +274,22 @@ class LoadBalancerInterceptorTests {
 			}
 		}
 		assertThat(owners).containsExactlyInAnyOrder("a", "b", "c");
+	}
+
+	// The response as the balancer sees it, counting its closes.
+	private static ClientHttpResponse countingCloses(ClientHttpResponse response, AtomicInteger closed) {
+		return (ClientHttpResponse) Proxy.newProxyInstance(ClientHttpResponse.class.getClassLoader(),
+				new Class<?>[] { ClientHttpResponse.class }, (proxy, method, args) -> {
+					if (method.getName().equals("close")) {
+						closed.incrementAndGet();
+					}
+					try {
+						return method.invoke(response, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
 	}
 
 	private TestHttpServer server(String name) throws IOException {

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A real HTTP server on a random port that answers every request with a settable status and its own name,
- * and remembers the requests it got.
+ * A real HTTP server on a random port that answers every request with a settable status and its own name (or
+ * hangs up without an answer), and remembers the requests it got.
  */
 final class TestHttpServer implements AutoCloseable {
 
@@ -33,6 +33,8 @@ final class TestHttpServer implements AutoCloseable {
 
 	private volatile long chunkPauseMillis;
 
+	private volatile boolean hangUp;
+
 	TestHttpServer(String name) throws IOException {
 		this.name = name;
 		this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
@@ -41,6 +43,11 @@ final class TestHttpServer implements AutoCloseable {
 			this.requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI()
 					+ ((id != null) ? " " + id : ""));
 			exchange.getRequestBody().readAllBytes();
+			if (this.hangUp) {
+				// Closing before the response headers drops the connection: the client reads no status line.
+				exchange.close();
+				return;
+			}
 			byte[] chunk = this.name.getBytes(StandardCharsets.UTF_8);
 			int chunks = this.bodyChunks;
 			exchange.sendResponseHeaders(this.status.get(), (long) chunk.length * chunks);
@@ -71,6 +78,13 @@ final class TestHttpServer implements AutoCloseable {
 
 	void answer(int status) {
 		this.status.set(status);
+	}
+
+	/**
+	 * Reads each request, then closes the connection without answering.
+	 */
+	void hangUp() {
+		this.hangUp = true;
 	}
 
 	void streamSlowly(int chunks, long pauseMillis) {
