@@ -158,6 +158,8 @@ class WorkerIdLeaseConfigurationTests {
 							.withMessageContaining("distcore.id.snowflake.worker-id");
 						new JdbcWorkerIdStore(pool, table).createSchema();
 						assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + table, Integer.class)).isZero();
+						// Calls within one heartbeat of a failed claim fail with its cause; the next one claims.
+						Thread.sleep(500);
 						SnowflakeId id = ((SnowflakeIdGenerator) ids).layout().decode(ids.nextId());
 						LeasedWorkerId lease = context.getBean(LeasedWorkerId.class);
 						assertThat(id.datacenterId() << 5 | id.workerId()).isEqualTo(lease.slot());
