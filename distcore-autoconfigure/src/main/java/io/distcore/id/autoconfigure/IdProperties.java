@@ -439,7 +439,8 @@ public class IdProperties {
 		private String tableName = "distcore_id_segment";
 
 		/**
-		 * When to create the segment and worker lease tables: always, embedded or never.
+		 * When to create the segment and worker lease tables: always, embedded or never. They are created at their
+		 * first use (the first segment, the first worker id claim), never at startup.
 		 */
 		private InitializeSchema initializeSchema = InitializeSchema.EMBEDDED;
 

@@ -12,7 +12,6 @@ import io.distcore.id.segment.SegmentSource;
 import io.distcore.id.segment.jdbc.JdbcSegmentSource;
 import io.distcore.id.segment.redis.RedisSegmentSource;
 import io.distcore.support.AutoCommitJdbc;
-import io.distcore.support.InitializeSchema;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -21,7 +20,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.jdbc.EmbeddedDatabaseConnection;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -31,7 +29,9 @@ import org.springframework.util.StringUtils;
 /**
  * The segment {@link IdGenerator}: {@code distcore.id.generator=jdbc} on the application's single DataSource,
  * {@code redis} on its RedisConnectionFactory. Choosing a generator whose infrastructure is missing fails the
- * startup naming {@code distcore.id.generator}, rather than leaving the application without ids. Types of the
+ * startup naming {@code distcore.id.generator}, rather than leaving the application without ids. The database is
+ * not contacted at startup: the segment table is created, per {@code distcore.id.jdbc.initialize-schema}, at
+ * the first segment. Types of the
  * optional libraries are only touched, in the nested holder classes, once they are known to be present.
  */
 @Configuration(proxyBeanMethods = false)
@@ -142,16 +142,8 @@ class SegmentIdConfiguration {
 				throw new IllegalStateException(
 						"distcore.id.jdbc.query-timeout must be at least 1s, was " + jdbc.getQueryTimeout());
 			}
-			InitializeSchema initialize = jdbc.getInitializeSchema();
-			if (initialize == null) {
-				throw new IllegalStateException("distcore.id.jdbc.initialize-schema must be one of always, embedded, never");
-			}
-			JdbcSegmentSource source = new JdbcSegmentSource(dataSource, jdbc.getTableName(), jdbc.getQueryTimeout());
-			if (initialize == InitializeSchema.ALWAYS
-					|| (initialize == InitializeSchema.EMBEDDED && EmbeddedDatabaseConnection.isEmbedded(dataSource))) {
-				source.createSchema();
-			}
-			return source;
+			return new JdbcSegmentSource(dataSource, jdbc.getTableName(), jdbc.getQueryTimeout(),
+					JdbcSchemaInitialization.createSchema(jdbc.getInitializeSchema(), dataSource));
 		}
 
 	}

@@ -1,6 +1,7 @@
 package io.distcore.id.autoconfigure;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
@@ -24,7 +25,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.jdbc.EmbeddedDatabaseConnection;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -38,8 +38,9 @@ import org.springframework.util.StringUtils;
  * The worker identity of the snowflake generator: fixed when {@code distcore.id.snowflake.worker-id} (or
  * {@code datacenter-id}) is set, otherwise leased from the backend {@link WorkerIdStoreSelector} chooses and
  * released at shutdown. The lease is {@link LeasedWorkerId#lazy lazy}: an application that never asks for an
- * id claims no slot, starts no heartbeat and needs no lease table; a store that cannot be reached, or a missing
- * table, fails the first id instead of the startup. With neither, no bean: the generator falls back to
+ * id claims no slot, starts no heartbeat, needs no lease table and never contacts the store (the table is
+ * created, per {@code distcore.id.jdbc.initialize-schema}, at the first claim); a store that cannot be reached,
+ * or a missing table, fails the first id instead of the startup. With neither, no bean: the generator falls back to
  * {@link WorkerIdLeases#none()}.
  */
 @Configuration(proxyBeanMethods = false)
@@ -196,23 +197,15 @@ class WorkerIdLeaseConfiguration {
 		static WorkerIdStore create(ConfigurableListableBeanFactory beanFactory, IdProperties.Lease lease,
 				InitializeSchema initialize) {
 			DataSource dataSource = unique(beanFactory, DataSource.class, "jdbc");
-			JdbcWorkerIdStore store;
+			BooleanSupplier createSchema = JdbcSchemaInitialization.createSchema(initialize, dataSource);
 			try {
-				store = new JdbcWorkerIdStore(dataSource, lease.getTableName());
+				return new JdbcWorkerIdStore(dataSource, lease.getTableName(), createSchema);
 			}
 			catch (IllegalArgumentException ex) {
 				throw new IllegalStateException("distcore.id.snowflake.lease.table-name must be letters, digits and "
 						+ "'_' (not starting with a digit), optionally qualified as schema.table; was '"
 						+ lease.getTableName() + "'", ex);
 			}
-			if (initialize == null) {
-				throw new IllegalStateException("distcore.id.jdbc.initialize-schema must be one of always, embedded, never");
-			}
-			if (initialize == InitializeSchema.ALWAYS
-					|| (initialize == InitializeSchema.EMBEDDED && EmbeddedDatabaseConnection.isEmbedded(dataSource))) {
-				store.createSchema();
-			}
-			return store;
 		}
 
 	}

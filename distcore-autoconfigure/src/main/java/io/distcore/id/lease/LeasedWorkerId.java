@@ -2,6 +2,8 @@ package io.distcore.id.lease;
 
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,9 +42,11 @@ import org.springframework.util.Assert;
  * another process holds the slot the lease stays invalid and its generator issues no ids; restart the process
  * to get another slot.</li>
  * <li>{@link #notAfterPreviousHolder()} is the newest timestamp stored for the slot by its earlier holders when it
- * was claimed (or claimed back). The stored value is up to one heartbeat older than a crashed holder's last id;
- * that holder stopped issuing ids a tenth of its hold before the store let the slot go, so this leaves that
- * much clock disagreement between hosts before an id could repeat.</li>
+ * was claimed, and raised when it is claimed back before the lease turns valid again, so that a generator that
+ * asks {@link #isValid()} first and this bound second sees the ids of the holder in between. The stored value is
+ * up to one heartbeat older than a crashed holder's last id; that holder stopped issuing ids a tenth of its hold
+ * before the store let the slot go, so this leaves that much clock disagreement between hosts before an id could
+ * repeat.</li>
  * </ul>
  */
 public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
@@ -63,8 +67,14 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 
 	private final AtomicLong lastTimestamp = new AtomicLong();
 
-	/** Held while claiming the first slot and while closing, which do I/O; never taken on the path of an id. */
+	/** Guards the claim in flight, the last failure and the start of close(); held for no I/O. */
 	private final Object claimMonitor = new Object();
+
+	/** The first claim while it runs: every caller that arrives meanwhile waits for its outcome. */
+	private CompletableFuture<Void> claimInFlight;
+
+	/** The last claim that failed, so that calls of the back-off that follows fail with its cause at once. */
+	private ClaimFailure lastFailure;
 
 	private final Object stateMonitor = new Object();
 
@@ -150,7 +160,10 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 	}
 
 	/**
-	 * Claims a free worker id and starts the heartbeat, unless that happened already.
+	 * Claims a free worker id and starts the heartbeat, unless that happened already. One thread claims at a time:
+	 * callers that arrive while it does wait for its outcome (at most one claim attempt, the store's timeouts) and
+	 * get its failure, instead of each trying in turn. For one heartbeat interval after a claim failed, calls fail
+	 * at once with its cause; the first call after that tries again.
 	 * @throws WorkerIdLeaseException if the store cannot be reached, every id is held, the store holds a slot for
 	 * less than three heartbeats, or the lease is closed
 	 */
@@ -159,6 +172,8 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 		if (this.identity != null) {
 			return;
 		}
+		CompletableFuture<Void> claim;
+		boolean own = false;
 		synchronized (this.claimMonitor) {
 			if (this.identity != null) {
 				return;
@@ -167,7 +182,59 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 				throw new WorkerIdLeaseException("The worker id lease of " + this.owner + " in " + this.store.name()
 						+ " is closed");
 			}
+			ClaimFailure failure = this.lastFailure;
+			if (failure != null && System.nanoTime() - failure.retryAtNanos() < 0) {
+				throw failure.again();
+			}
+			claim = this.claimInFlight;
+			if (claim == null) {
+				claim = new CompletableFuture<>();
+				this.claimInFlight = claim;
+				own = true;
+			}
+		}
+		if (own) {
+			claimAndComplete(claim);
+		}
+		else {
+			awaitClaim(claim);
+		}
+	}
+
+	/** Whatever the claim throws completes its future, so that no waiter hangs. */
+	private void claimAndComplete(CompletableFuture<Void> claim) {
+		try {
 			claim();
+		}
+		catch (Throwable ex) {
+			synchronized (this.claimMonitor) {
+				this.lastFailure = (ex instanceof RuntimeException failure)
+						? new ClaimFailure(failure, System.nanoTime() + this.heartbeatInterval.toNanos()) : null;
+				this.claimInFlight = null;
+			}
+			claim.completeExceptionally(ex);
+			throw ex;
+		}
+		synchronized (this.claimMonitor) {
+			this.lastFailure = null;
+			this.claimInFlight = null;
+		}
+		claim.complete(null);
+	}
+
+	private void awaitClaim(CompletableFuture<Void> claim) {
+		try {
+			claim.get();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new WorkerIdLeaseException("Interrupted while waiting for the claim of a worker id in "
+					+ this.store.name(), ex);
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			throw new WorkerIdLeaseException("No worker id: the claim this call waited for failed: "
+					+ cause.getMessage(), cause);
 		}
 	}
 
@@ -176,7 +243,10 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 		long start = System.nanoTime();
 		WorkerIdStore.Claim claim = this.store.claim(this.owner, (int) this.layout.workerCount(), this.ttl)
 			.orElseThrow(() -> new WorkerIdLeaseException("All " + this.layout.workerCount() + " worker ids in "
-					+ this.store.name() + " are leased by live processes"));
+					+ this.store.name() + " are leased by live processes: wait one ttl (" + this.ttl + ") for the "
+					+ "slots of processes that stopped without releasing to expire, or give the layout more worker "
+					+ "ids (distcore.id.snowflake.worker-bits or datacenter-bits, taking bits from timestamp-bits or "
+					+ "sequence-bits)"));
 		Duration hold = this.store.guaranteedHold(this.ttl);
 		if (hold.compareTo(this.heartbeatInterval.multipliedBy(3)) < 0) {
 			release(claim.slot());
@@ -186,10 +256,11 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 					+ "distcore.id.snowflake.lease.heartbeat to at most a third of it, or lengthen the hold "
 					+ "(distcore.zookeeper.session-timeout, within the server's maxSessionTimeout)");
 		}
-		this.identity = new Identity(claim.slot(), claim.slot() >> this.layout.workerBits(),
-				claim.slot() & this.layout.maxWorkerId());
 		this.previousHolder = claim.previousTimestamp();
 		extend(start, losses, hold);
+		// Published once valid: a caller that finds the identity goes on to issue ids at once.
+		this.identity = new Identity(claim.slot(), claim.slot() >> this.layout.workerBits(),
+				claim.slot() & this.layout.maxWorkerId());
 		if (!isValid()) {
 			// The claim took longer than the validity (a cold connection, a first claim that creates the slots):
 			// one renewal right away measures from now instead.
@@ -261,6 +332,7 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		CompletableFuture<Void> claim;
 		synchronized (this.claimMonitor) {
 			synchronized (this.stateMonitor) {
 				if (this.closed) {
@@ -269,6 +341,11 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 				this.closed = true;
 				this.held = false;
 			}
+			claim = this.claimInFlight;
+		}
+		if (claim != null) {
+			// Its slot and heartbeat, if it gets them, are let go of below; its failure is its caller's.
+			claim.exceptionally((ex) -> null).join();
 		}
 		this.heartbeat.shutdownNow();
 		try {
@@ -389,6 +466,17 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 
 	/** The claimed slot and the ids it stands for. */
 	private record Identity(int slot, long datacenterId, long workerId) {
+	}
+
+	/** A failed claim and when the next one may start. */
+	private record ClaimFailure(RuntimeException cause, long retryAtNanos) {
+
+		WorkerIdLeaseException again() {
+			long retryInMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(this.retryAtNanos - System.nanoTime()));
+			return new WorkerIdLeaseException("No worker id: claiming one just failed, the next attempt starts in "
+					+ retryInMillis + " ms: " + this.cause.getMessage(), this.cause);
+		}
+
 	}
 
 }

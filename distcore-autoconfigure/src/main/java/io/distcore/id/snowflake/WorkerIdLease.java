@@ -9,9 +9,10 @@ public interface WorkerIdLease {
 
 	/**
 	 * Takes the identity if it is not taken yet, such as a lease claimed on first use. The generator calls it
-	 * before its first id and reads {@link #datacenterId()} and {@link #workerId()} only once it returned; a call
-	 * after a successful one returns at once. The default does nothing: the identity exists from the start.
-	 * @throws io.distcore.id.IdGenerationException if the identity cannot be taken now; the next call tries again
+	 * before its first id, outside its own monitor (concurrent callers may call it together), and reads
+	 * {@link #datacenterId()} and {@link #workerId()} only once it returned; a call after a successful one returns
+	 * at once. The default does nothing: the identity exists from the start.
+	 * @throws io.distcore.id.IdGenerationException if the identity cannot be taken now; a later call tries again
 	 */
 	default void acquire() {
 	}
@@ -37,7 +38,9 @@ public interface WorkerIdLease {
 
 	/**
 	 * The last timestamp (epoch milliseconds) an earlier holder of this identity used; no id may carry an
-	 * earlier or equal timestamp, or it could repeat one of theirs.
+	 * earlier or equal timestamp, or it could repeat one of theirs. It may rise while the identity is held: a
+	 * lease that lost it and took it back raises it to the newest timestamp of the holder in between before
+	 * {@link #isValid()} turns true again, so the generator reads it again after {@code isValid()}.
 	 * @return epoch milliseconds, 0 when nobody held it before
 	 */
 	long notAfterPreviousHolder();

@@ -1,5 +1,9 @@
 package io.distcore.id.autoconfigure;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.id.IdGenerationException;
 import io.distcore.id.IdGenerator;
@@ -52,6 +56,28 @@ class IdAutoConfigurationTests {
 				"distcore.id.snowflake.datacenter-id=32")
 			.run((context) -> assertThat(context).getFailure()
 				.hasStackTraceContaining("distcore.id.snowflake.datacenter-id must be between 0 and 31"));
+	}
+
+	/**
+	 * The README's migration for applications that used {@code preset: seed} before it became the seed note's
+	 * layout: pinning the former bit counts issues exactly the ids the former 40 + 6 + 5 + 12 layout did, computed
+	 * here from that layout's definition rather than with {@link SnowflakeLayout}.
+	 */
+	@Test
+	void pinningTheFormerSeedBitsIssuesTheFormerSeedLayoutsIds() {
+		Instant now = Instant.parse("2026-05-01T10:00:00.123Z");
+		this.contextRunner.withBean(Clock.class, () -> Clock.fixed(now, ZoneOffset.UTC))
+			.withPropertyValues("distcore.id.snowflake.preset=seed", "distcore.id.snowflake.timestamp-bits=40",
+					"distcore.id.snowflake.datacenter-bits=6", "distcore.id.snowflake.worker-bits=5",
+					"distcore.id.snowflake.sequence-bits=12", "distcore.id.snowflake.datacenter-id=45",
+					"distcore.id.snowflake.worker-id=19", "distcore.id.snowflake.random-first-sequence=false")
+			.run((context) -> {
+				IdGenerator ids = context.getBean(IdGenerator.class);
+				long millis = now.toEpochMilli() - Instant.parse("2020-01-01T00:00:00Z").toEpochMilli();
+				// Former seed: 1 sign bit, 40-bit timestamp, 6-bit datacenter, 5-bit worker, 12-bit sequence.
+				long former = (millis << 23) | (45L << 17) | (19L << 12);
+				assertThat(ids.nextIds("order", 3)).containsExactly(former, former + 1, former + 2);
+			});
 	}
 
 	@Test

@@ -47,9 +47,12 @@ class SegmentIdConfigurationTests {
 				"spring.data.redis.port=" + TestServices.redis().port());
 
 	@Test
-	void jdbcOnAnEmbeddedDatabaseCreatesTheTableAndHandsOutIds() {
+	void jdbcOnAnEmbeddedDatabaseCreatesTheTableAtTheFirstIdAndHandsOutIds() {
 		this.jdbcRunner.withPropertyValues("distcore.id.segment.step=50").run((context) -> {
 			assertThat(context).hasNotFailed().hasSingleBean(SegmentIdGenerator.class);
+			assertThat(tableExists(context.getBean(DataSource.class), "distcore_id_segment"))
+				.as("segment table before any id")
+				.isFalse();
 			IdGenerator generator = context.getBean(IdGenerator.class);
 			assertThat(generator.nextId("order")).isEqualTo(1);
 			assertThat(generator.nextId()).isEqualTo(1);
@@ -59,7 +62,7 @@ class SegmentIdConfigurationTests {
 	}
 
 	@Test
-	void jdbcOnAServerDatabaseCreatesTheTableOnlyWithInitializeSchemaAlways() {
+	void jdbcOnAServerDatabaseCreatesTheTableAtTheFirstIdOnlyWithInitializeSchemaAlways() {
 		JdbcEndpoint postgres = TestServices.postgres();
 		String table = "distcore_id_cfg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
 		ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -76,12 +79,28 @@ class SegmentIdConfigurationTests {
 			assertThat(context).hasNotFailed();
 			JdbcTemplate admin = new JdbcTemplate(context.getBean(DataSource.class));
 			try {
+				assertThat(tableExists(context.getBean(DataSource.class), table)).as("before the first id").isFalse();
 				assertThat(context.getBean(IdGenerator.class).nextId("pg")).isEqualTo(1);
 			}
 			finally {
 				admin.execute("DROP TABLE IF EXISTS " + table);
 			}
 		});
+	}
+
+	@Test
+	void jdbcOnADatabaseThatIsDownAtStartupFailsTheFirstIdNotTheStartup() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DistcoreAutoConfiguration.class,
+					DataSourceAutoConfiguration.class, IdAutoConfiguration.class))
+			.withPropertyValues("distcore.id.generator=jdbc", "distcore.id.jdbc.initialize-schema=always",
+					"spring.datasource.url=jdbc:postgresql://127.0.0.1:1/test", "spring.datasource.username=postgres",
+					"spring.datasource.hikari.connection-timeout=1000")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThatExceptionOfType(SegmentUnavailableException.class)
+					.isThrownBy(() -> context.getBean(IdGenerator.class).nextId("down"));
+			});
 	}
 
 	@Test

@@ -4,6 +4,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import javax.sql.DataSource;
+
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
@@ -156,6 +158,8 @@ class WorkerIdLeaseConfigurationTests {
 							.withMessageContaining("distcore.id.snowflake.worker-id");
 						new JdbcWorkerIdStore(pool, table).createSchema();
 						assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + table, Integer.class)).isZero();
+						// Calls within one heartbeat of a failed claim fail with its cause; the next one claims.
+						Thread.sleep(500);
 						SnowflakeId id = ((SnowflakeIdGenerator) ids).layout().decode(ids.nextId());
 						LeasedWorkerId lease = context.getBean(LeasedWorkerId.class);
 						assertThat(id.datacenterId() << 5 | id.workerId()).isEqualTo(lease.slot());
@@ -168,6 +172,41 @@ class WorkerIdLeaseConfigurationTests {
 				jdbc.execute("DROP TABLE IF EXISTS " + table);
 			}
 		}
+	}
+
+	/**
+	 * The README: "a store that cannot be reached fails the first id instead of the startup"; with
+	 * initialize-schema=always the table is created at the first claim, so a database that is down at startup
+	 * fails nothing until an id is asked for.
+	 */
+	@Test
+	void aDatabaseThatIsDownAtStartupDoesNotFailTheStartupOfAnApplicationThatNeverAsksForAnId() {
+		this.contextRunner
+			.withPropertyValues("spring.datasource.url=jdbc:postgresql://127.0.0.1:1/test",
+					"spring.datasource.username=postgres", "spring.datasource.hikari.connection-timeout=1000",
+					"distcore.id.jdbc.initialize-schema=always")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThatExceptionOfType(WorkerIdLeaseException.class)
+					.isThrownBy(() -> context.getBean(IdGenerator.class).nextId())
+					.withMessageContaining("Could not reach the database");
+			});
+	}
+
+	/** The default initialize-schema=embedded: the lease table comes with the first id, not with the startup. */
+	@Test
+	void anEmbeddedDatabaseGetsNoLeaseTableBeforeTheFirstId() {
+		String database = "lease_" + UUID.randomUUID().toString().replace("-", "");
+		this.contextRunner.withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + database + ";DB_CLOSE_DELAY=-1")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+				String count = "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
+						+ "WHERE TABLE_NAME = 'DISTCORE_WORKER_LEASE'";
+				assertThat(jdbc.queryForObject(count, Integer.class)).as("lease tables before any id").isZero();
+				context.getBean(IdGenerator.class).nextId();
+				assertThat(jdbc.queryForObject(count, Integer.class)).as("lease tables after the first id").isOne();
+			});
 	}
 
 	@Test

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -27,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * What every {@link WorkerIdStore} must do, run against a real server by each backend's subclass: exclusive
  * claims, takeover after expiry with the previous holder's last timestamp, a generator that stops when its lease
- * is lost, and released ids that are reused across many restarts.
+ * is lost or runs out while it waits, no repeated ids when a slot is taken back during a wait, and released ids
+ * that are reused across many restarts.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 public abstract class AbstractWorkerIdStoreTests {
@@ -104,9 +107,12 @@ public abstract class AbstractWorkerIdStoreTests {
 	}
 
 	@Test
-	void aFullSlotSpaceRefusesTheNextClaimUntilAHolderReleases() {
+	void aFullSlotSpaceRefusesTheNextClaimNamingTheRemediesUntilAHolderReleases() {
 		LeasedWorkerId holder = lease(ONE_SLOT);
-		assertThatExceptionOfType(WorkerIdLeaseException.class).isThrownBy(() -> lease(ONE_SLOT));
+		assertThatExceptionOfType(WorkerIdLeaseException.class).isThrownBy(() -> lease(ONE_SLOT))
+			.withMessageContaining("All 1 worker ids")
+			.withMessageContaining("wait one ttl (" + TTL + ")")
+			.withMessageContaining("distcore.id.snowflake.worker-bits");
 		holder.close();
 		assertThat(lease(ONE_SLOT).slot()).isZero();
 	}
@@ -127,7 +133,13 @@ public abstract class AbstractWorkerIdStoreTests {
 
 		MutableClock clock = new MutableClock(stored - 60_000);
 		SnowflakeIdGenerator generator = new SnowflakeIdGenerator(ONE_SLOT, lease, clock, Duration.ofMillis(5), false);
-		assertThatExceptionOfType(ClockMovedBackwardsException.class).isThrownBy(generator::nextId);
+		// This clock did not step back: the other host's clock ran ahead, and the message says so.
+		assertThatExceptionOfType(IdGenerationException.class).isThrownBy(generator::nextId)
+			.isNotInstanceOf(ClockMovedBackwardsException.class)
+			.withMessageContaining("slot 0")
+			.withMessageContaining("up to " + Instant.ofEpochMilli(stored))
+			.withMessageContaining("60001 ms ahead")
+			.withMessageContaining("NTP");
 		// Equal to the stored timestamp is within max-backward: the generator waits until the clock moves on.
 		clock.set(stored);
 		Thread ticker = new Thread(() -> {
@@ -165,6 +177,66 @@ public abstract class AbstractWorkerIdStoreTests {
 		assertThat(SnowflakeLayout.DEFAULT.decode(after).workerId()).isEqualTo(lease.workerId());
 	}
 
+	/**
+	 * The slot vanishes under A while A waits for the next millisecond (a failover, or a key that expired while A's
+	 * heartbeat was cut off); B takes it, issues ids one millisecond ahead of A's clock and releases it; then A's
+	 * heartbeat takes it back. The waiting call read the previous holder's bound before B existed: it must read
+	 * it again and wait past B's ids.
+	 */
+	@Test
+	void aSlotTakenBackWhileTheGeneratorWaitsDoesNotRepeatTheInterimHoldersIds() throws Exception {
+		GatedWorkerIdStore storeOfA = new GatedWorkerIdStore(newStore());
+		storeOfA.holdClaimBacks();
+		LeasedWorkerId leaseOfA = lease(storeOfA, ONE_SLOT);
+		long now = System.currentTimeMillis();
+		MutableClock clockOfA = new MutableClock(now);
+		CompletableFuture<Long> waiting = callWaitingForTheNextMillisecond(
+				new SnowflakeIdGenerator(ONE_SLOT, leaseOfA, clockOfA, Duration.ofMillis(5), false));
+
+		String thief = "thief-" + UUID.randomUUID();
+		steal(0, thief);
+		unsteal(0, thief);
+		long[] idsOfB;
+		try (LeasedWorkerId leaseOfB = LeasedWorkerId.lease(newStore(), "owner-b-" + UUID.randomUUID(), ONE_SLOT, TTL,
+				HEARTBEAT)) {
+			SnowflakeIdGenerator b = new SnowflakeIdGenerator(ONE_SLOT, leaseOfB, new MutableClock(now + 1),
+					Duration.ofMillis(5), false);
+			idsOfB = b.nextIds("b", 10);
+		}
+		storeOfA.openClaimBacks();
+		awaitTrue(() -> leaseOfA.isValid() && leaseOfA.notAfterPreviousHolder() >= now + 1);
+
+		clockOfA.set(now + 1);
+		Thread.sleep(100);
+		clockOfA.set(now + 6);
+		long idOfA = waiting.get(HANG.toSeconds(), TimeUnit.SECONDS);
+		assertThat(idsOfB).as("ids of B; A issued " + ONE_SLOT.decode(idOfA) + " after taking the slot back")
+			.doesNotContain(idOfA);
+		assertThat(ONE_SLOT.decode(idOfA).timestamp()).isAfter(Instant.ofEpochMilli(now + 1));
+	}
+
+	/** The real lease, not a stand-in: its heartbeat cannot reach the store, and it runs out during the wait. */
+	@Test
+	void aLeaseThatExpiresWhileTheGeneratorWaitsForTheNextMillisecondIssuesNoId() throws Exception {
+		GatedWorkerIdStore store = new GatedWorkerIdStore(newStore());
+		LeasedWorkerId lease = lease(store, ONE_SLOT);
+		long now = System.currentTimeMillis();
+		MutableClock clock = new MutableClock(now);
+		CompletableFuture<Long> waiting = callWaitingForTheNextMillisecond(
+				new SnowflakeIdGenerator(ONE_SLOT, lease, clock, Duration.ofMillis(5), false));
+		store.holdRenewals();
+		try {
+			awaitTrue(() -> !lease.isValid());
+			clock.set(now + 1);
+			assertThatExceptionOfType(ExecutionException.class)
+				.isThrownBy(() -> waiting.get(HANG.toSeconds(), TimeUnit.SECONDS))
+				.withCauseInstanceOf(IdGenerationException.class);
+		}
+		finally {
+			store.openRenewals();
+		}
+	}
+
 	@Test
 	void elevenHundredSequentialStartsReuseReleasedIds() {
 		assertThat(SnowflakeLayout.DEFAULT.workerCount()).isEqualTo(1024);
@@ -177,8 +249,22 @@ public abstract class AbstractWorkerIdStoreTests {
 		}
 	}
 
+	/** Uses up the millisecond of the generator's clock, then starts the call that waits for the next one. */
+	private static CompletableFuture<Long> callWaitingForTheNextMillisecond(SnowflakeIdGenerator generator)
+			throws InterruptedException {
+		generator.nextIds("fill", 4096);
+		CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(generator::nextId);
+		Thread.sleep(100);
+		assertThat(waiting).as("the call that waits for the next millisecond").isNotDone();
+		return waiting;
+	}
+
 	protected LeasedWorkerId lease(SnowflakeLayout layout) {
-		LeasedWorkerId lease = LeasedWorkerId.lease(newStore(), "owner-" + UUID.randomUUID(), layout, TTL, HEARTBEAT);
+		return lease(newStore(), layout);
+	}
+
+	private LeasedWorkerId lease(WorkerIdStore store, SnowflakeLayout layout) {
+		LeasedWorkerId lease = LeasedWorkerId.lease(store, "owner-" + UUID.randomUUID(), layout, TTL, HEARTBEAT);
 		this.leases.add(lease);
 		return lease;
 	}

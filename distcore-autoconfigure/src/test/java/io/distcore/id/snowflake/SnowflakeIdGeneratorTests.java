@@ -107,10 +107,20 @@ class SnowflakeIdGeneratorTests {
 		clock.add(4);
 		assertThat(LAYOUT.decode(first.join()).timestamp().toEpochMilli()).isGreaterThan(previousHolderLast);
 
+	}
+
+	@Test
+	void aPreviousHolderFarAheadFailsNamingItsTimeAndTheClocksOfTheHostsNotABackwardStep() {
 		SnowflakeIdGenerator farBehind = new SnowflakeIdGenerator(LAYOUT,
 				lease(NOW.toEpochMilli() + 60_000, new AtomicBoolean(true)), new MutableClock(NOW, 0), Duration.ofMillis(5),
 				false);
-		assertThatExceptionOfType(ClockMovedBackwardsException.class).isThrownBy(farBehind::nextId);
+		assertThatExceptionOfType(IdGenerationException.class).isThrownBy(farBehind::nextId)
+			.isNotInstanceOf(ClockMovedBackwardsException.class)
+			.withMessageContaining("leased datacenter 0 worker 2")
+			.withMessageContaining("up to " + NOW.plusMillis(60_000))
+			.withMessageContaining("60001 ms ahead of this host's clock (" + NOW + ")")
+			.withMessageContaining("distcore.id.snowflake.max-backward")
+			.withMessageContaining("NTP");
 	}
 
 	@Test
@@ -239,6 +249,11 @@ class SnowflakeIdGeneratorTests {
 			@Override
 			public boolean recordTimestamp(long epochMillis) {
 				return records.get();
+			}
+
+			@Override
+			public String toString() {
+				return "leased datacenter 0 worker 2";
 			}
 
 		};

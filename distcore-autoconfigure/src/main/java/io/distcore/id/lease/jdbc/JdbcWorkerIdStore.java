@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
@@ -36,7 +37,9 @@ import org.springframework.util.Assert;
  * the read is only a hint, the update decides.
  * <p>
  * Statements run on connections of their own, outside any transaction of the caller. The table is created by
- * {@link #createSchema()} or from the {@code schema-*.sql} resources of this package.
+ * {@link #createSchema()}, from the {@code schema-*.sql} resources of this package, or by the store itself at the
+ * first claim when it was made {@link #JdbcWorkerIdStore(DataSource, String, BooleanSupplier) to do so}: the
+ * database is not contacted before the first claim.
  */
 public final class JdbcWorkerIdStore implements WorkerIdStore {
 
@@ -77,23 +80,46 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 
 	private final String tableName;
 
+	private final BooleanSupplier createSchema;
+
 	private volatile Sql sql;
 
 	private volatile int slotsCreated;
 
+	/** Whether the table is known to exist: created here, or a claim succeeded. */
+	private volatile boolean schemaReady;
+
 	/**
-	 * Creates a store; nothing is read from the database until the first call.
+	 * Creates a store that leaves the table to the application; nothing is read from the database until the
+	 * first call.
 	 * @param dataSource the application's database
 	 * @param tableName lease table, an identifier optionally qualified by a schema (see
 	 * {@link AutoCommitJdbc#isValidTableName})
 	 */
 	public JdbcWorkerIdStore(DataSource dataSource, String tableName) {
+		this(dataSource, tableName, () -> false);
+	}
+
+	/**
+	 * Creates a store that may create its table at the first claim; nothing is read from the database until the
+	 * first call.
+	 * @param dataSource the application's database
+	 * @param tableName lease table, an identifier optionally qualified by a schema (see
+	 * {@link AutoCommitJdbc#isValidTableName})
+	 * @param createSchema asked at the first claim, once the database answered (so it may look at the database,
+	 * such as whether it is embedded), whether to {@link #createSchema() create the table}; asked again at every
+	 * claim until the table was created or a claim succeeded, so a database that was down or refused the DDL is
+	 * tried again
+	 */
+	public JdbcWorkerIdStore(DataSource dataSource, String tableName, BooleanSupplier createSchema) {
 		Assert.notNull(dataSource, "DataSource must not be null");
 		Assert.isTrue(AutoCommitJdbc.isValidTableName(tableName),
 				() -> "Table name must be an identifier of letters, digits and '_', optionally schema-qualified, was '"
 						+ tableName + "'");
+		Assert.notNull(createSchema, "CreateSchema must not be null");
 		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.tableName = tableName;
+		this.createSchema = createSchema;
 	}
 
 	@Override
@@ -116,20 +142,31 @@ public final class JdbcWorkerIdStore implements WorkerIdStore {
 				return statement.execute(ddl);
 			}
 		});
+		this.schemaReady = true;
 		logger.info("Worker id lease table '" + this.tableName + "' is ready (" + sql.productName() + ")");
 	}
 
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * The first claim creates the rows of all slots. Its failure message says how to create a missing table.
+	 * The first claim creates the table if the store was made to, then the rows of all slots. Its failure message
+	 * says how to create a missing table.
 	 */
 	@Override
 	public Optional<Claim> claim(String owner, int slotCount, Duration ttl) {
 		Assert.hasText(owner, "Owner must not be empty");
 		Assert.isTrue(slotCount > 0, "Slot count must be positive");
+		if (!this.schemaReady) {
+			// After sql(): the database answered, so the decision may ask it (such as whether it is embedded).
+			sql();
+			if (this.createSchema.getAsBoolean()) {
+				createSchema();
+			}
+		}
 		try {
-			return claimAny(owner, slotCount, ttl);
+			Optional<Claim> claim = claimAny(owner, slotCount, ttl);
+			this.schemaReady = true;
+			return claim;
 		}
 		catch (WorkerIdLeaseException ex) {
 			throw new WorkerIdLeaseException(ex.getMessage() + " (does table '" + this.tableName + "' exist? Set "

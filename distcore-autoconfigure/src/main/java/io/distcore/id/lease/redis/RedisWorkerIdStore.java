@@ -139,8 +139,11 @@ public final class RedisWorkerIdStore implements WorkerIdStore {
 			return this.redis.execute(script, keys, (Object[]) args);
 		}
 		catch (DataAccessException ex) {
+			String remedy = "claim".equals(action) ? " (is Redis reachable? Check spring.data.redis.* (host, port, "
+					+ "password, timeout), choose another distcore.id.snowflake.lease.backend, or set a fixed "
+					+ "distcore.id.snowflake.worker-id)" : "";
 			throw new WorkerIdLeaseException("Could not " + action + " a worker id in Redis (" + this.keyPrefix
-					+ "*): " + ex.getMessage(), ex);
+					+ "*): " + ex.getMessage() + remedy, ex);
 		}
 	}
 

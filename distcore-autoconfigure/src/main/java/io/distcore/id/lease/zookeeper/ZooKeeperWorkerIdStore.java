@@ -92,6 +92,7 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 	@Override
 	public OptionalLong claim(int slot, String owner, Duration ttl) {
 		Assert.hasText(owner, "Owner must not be empty");
+		long sessionTimeout;
 		try {
 			Stat stat = new Stat();
 			this.client.create()
@@ -99,7 +100,7 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 				.creatingParentContainersIfNeeded()
 				.withMode(CreateMode.EPHEMERAL)
 				.forPath(slotPath(slot), owner.getBytes(StandardCharsets.UTF_8));
-			this.sessionTimeoutMillis = sessionTimeoutIfOwner(stat);
+			sessionTimeout = sessionTimeoutIfOwner(stat);
 		}
 		catch (KeeperException.NodeExistsException ex) {
 			return OptionalLong.empty();
@@ -107,6 +108,15 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 		catch (Exception ex) {
 			throw unavailable("claim", ex);
 		}
+		if (sessionTimeout == 0) {
+			// The node belongs to a session that ended right after creating it: ZooKeeper deletes it with that
+			// session, and nothing this client does now would keep it.
+			throw new WorkerIdLeaseException("Could not claim worker id slot " + slot + " under ZooKeeper path "
+					+ this.path + ": the client's session changed while the slot node was being created (the session "
+					+ "that created it expired, and ZooKeeper deletes the node with it); the next attempt claims "
+					+ "with the new session");
+		}
+		this.sessionTimeoutMillis = sessionTimeout;
 		return OptionalLong.of(storedTimestamp(slot));
 	}
 
@@ -240,8 +250,11 @@ public final class ZooKeeperWorkerIdStore implements WorkerIdStore {
 		if (ex instanceof InterruptedException) {
 			Thread.currentThread().interrupt();
 		}
+		String remedy = "claim".equals(action) ? " (is ZooKeeper reachable? Check distcore.zookeeper.connect-string "
+				+ "and the ensemble's health, choose another distcore.id.snowflake.lease.backend, or set a fixed "
+				+ "distcore.id.snowflake.worker-id)" : "";
 		return new WorkerIdLeaseException("Could not " + action + " a worker id under ZooKeeper path " + this.path
-				+ ": " + ex, ex);
+				+ ": " + ex + remedy, ex);
 	}
 
 }

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
@@ -29,6 +30,11 @@ import org.springframework.util.Assert;
  * missing row is inserted at 0 first, ignoring a row a concurrent process inserted meanwhile. Statements run
  * outside any transaction of the caller. An unreachable database raises {@link SegmentUnavailableException}
  * after the pool's connection timeout, or the query timeout of a statement that does not answer.
+ * <p>
+ * The table is created by {@link #createSchema()}, from the {@code schema-*.sql} resources of this package, or by
+ * the source itself at the first segment when it was made
+ * {@link #JdbcSegmentSource(DataSource, String, Duration, BooleanSupplier) to do so}: the database is not
+ * contacted before the first segment.
  */
 public final class JdbcSegmentSource implements SegmentSource {
 
@@ -80,14 +86,40 @@ public final class JdbcSegmentSource implements SegmentSource {
 
 	private final int queryTimeoutSeconds;
 
+	private final BooleanSupplier createSchema;
+
+	/** Held while the table is created at first use, so that two tags do not run the DDL at once. */
+	private final Object schemaMonitor = new Object();
+
+	/** Whether the table is known to exist: created here, or a segment was reserved. */
+	private volatile boolean schemaReady;
+
 	/**
-	 * Creates a source; nothing is read from the database until the first call.
+	 * Creates a source that leaves the table to the application; nothing is read from the database until the
+	 * first call.
 	 * @param dataSource the application's database
 	 * @param tableName segment table, an identifier optionally qualified by a schema (see
 	 * {@link AutoCommitJdbc#isValidTableName})
 	 * @param queryTimeout longest time one statement may run, at least one second (JDBC counts whole seconds)
 	 */
 	public JdbcSegmentSource(DataSource dataSource, String tableName, Duration queryTimeout) {
+		this(dataSource, tableName, queryTimeout, () -> false);
+	}
+
+	/**
+	 * Creates a source that may create its table at the first segment; nothing is read from the database until
+	 * the first call.
+	 * @param dataSource the application's database
+	 * @param tableName segment table, an identifier optionally qualified by a schema (see
+	 * {@link AutoCommitJdbc#isValidTableName})
+	 * @param queryTimeout longest time one statement may run, at least one second (JDBC counts whole seconds)
+	 * @param createSchema asked at the first segment, once the database answered (so it may look at the database,
+	 * such as whether it is embedded), whether to {@link #createSchema() create the table}; asked again for every
+	 * segment until the table was created or a segment was reserved, so a database that was down or refused the
+	 * DDL is tried again
+	 */
+	public JdbcSegmentSource(DataSource dataSource, String tableName, Duration queryTimeout,
+			BooleanSupplier createSchema) {
 		Assert.notNull(dataSource, "DataSource must not be null");
 		Assert.isTrue(AutoCommitJdbc.isValidTableName(tableName),
 				() -> "Table name must be an identifier of letters, digits and '_', optionally schema-qualified, was '"
@@ -96,7 +128,9 @@ public final class JdbcSegmentSource implements SegmentSource {
 				() -> "Query timeout must be at least 1s, was " + queryTimeout);
 		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.tableName = tableName;
+		Assert.notNull(createSchema, "CreateSchema must not be null");
 		this.queryTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE, queryTimeout.plusNanos(999_999_999).getSeconds());
+		this.createSchema = createSchema;
 	}
 
 	@Override
@@ -106,6 +140,9 @@ public final class JdbcSegmentSource implements SegmentSource {
 		Assert.isTrue(step >= 1, () -> "Step must be at least 1, was " + step);
 		try {
 			DatabaseProduct product = this.jdbc.product();
+			if (!this.schemaReady) {
+				createSchemaIfAsked();
+			}
 			long maxId = this.jdbc.execute((connection) -> {
 				Long reserved = reserve(product, connection, tag, step);
 				if (reserved != null) {
@@ -116,6 +153,7 @@ public final class JdbcSegmentSource implements SegmentSource {
 				Assert.state(reserved != null, () -> "Row of tag '" + tag + "' vanished right after it was created");
 				return reserved;
 			});
+			this.schemaReady = true;
 			return Segment.endingAt(maxId, step);
 		}
 		catch (DataAccessException ex) {
@@ -140,11 +178,21 @@ public final class JdbcSegmentSource implements SegmentSource {
 					return statement.execute(ddl);
 				}
 			});
+			this.schemaReady = true;
 			logger.info("Id segment table '" + this.tableName + "' is ready (" + product + ")");
 		}
 		catch (DataAccessException ex) {
 			throw new SegmentUnavailableException("Could not create the id segment table '" + this.tableName + "': "
 					+ ex.getMostSpecificCause().getMessage(), ex);
+		}
+	}
+
+	/** Called once the database answered, so the decision may ask it (such as whether it is embedded). */
+	private void createSchemaIfAsked() {
+		synchronized (this.schemaMonitor) {
+			if (!this.schemaReady && this.createSchema.getAsBoolean()) {
+				createSchema();
+			}
 		}
 	}
 

@@ -4,11 +4,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import io.distcore.id.IdGenerationException;
+import io.distcore.id.lease.ForwardingWorkerIdStore;
 import io.distcore.id.lease.LeasedWorkerId;
 import io.distcore.id.lease.WorkerIdLeaseException;
 import io.distcore.id.lease.WorkerIdStore;
@@ -125,41 +125,14 @@ class ZooKeeperSessionTimeoutTests {
 	}
 
 	/** A store whose loss events never arrive. */
-	private record NoLossEvents(WorkerIdStore store) implements WorkerIdStore {
+	private static final class NoLossEvents extends ForwardingWorkerIdStore {
 
-		@Override
-		public String name() {
-			return this.store.name();
+		NoLossEvents(WorkerIdStore store) {
+			super(store);
 		}
 
 		@Override
-		public Optional<Claim> claim(String owner, int slotCount, Duration ttl) {
-			return this.store.claim(owner, slotCount, ttl);
-		}
-
-		@Override
-		public OptionalLong claim(int slot, String owner, Duration ttl) {
-			return this.store.claim(slot, owner, ttl);
-		}
-
-		@Override
-		public boolean renew(int slot, String owner, long lastTimestamp, Duration ttl) {
-			return this.store.renew(slot, owner, lastTimestamp, ttl);
-		}
-
-		@Override
-		public Duration guaranteedHold(Duration ttl) {
-			return this.store.guaranteedHold(ttl);
-		}
-
-		@Override
-		public boolean release(int slot, String owner, long lastTimestamp) {
-			return this.store.release(slot, owner, lastTimestamp);
-		}
-
-		@Override
-		public void close() {
-			this.store.close();
+		public void onLoss(Runnable callback) {
 		}
 
 	}
