@@ -64,7 +64,7 @@ class InventoryLockBackendsTests {
 				"--spring.datasource.url=jdbc:h2:mem:" + database + ";DB_CLOSE_DELAY=-1", "--distcore.lock.backend=" + backend,
 				"--distcore.lock.wait-time=30s", "--spring.data.redis.host=" + redis.host(),
 				"--spring.data.redis.port=" + redis.port(), "--distcore.lock.redlock.nodes=" + redlockNodes,
-				"--distcore.lock.redlock.node-timeout=250ms",
+				"--distcore.lock.redlock.node-timeout=1s",
 				"--distcore.zookeeper.connect-string=" + TestServices.zookeeper().getConnectString());
 	}
 
