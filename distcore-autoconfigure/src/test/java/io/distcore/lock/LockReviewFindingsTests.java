@@ -1,0 +1,227 @@
+package io.distcore.lock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.distcore.lock.jdbc.JdbcLockBackend;
+import io.distcore.lock.redis.RedisLockBackend;
+import io.distcore.lock.redlock.RedLockBackend;
+import io.distcore.support.InstanceId;
+import io.distcore.test.JdbcEndpoint;
+import io.distcore.test.RedisEndpoint;
+import io.distcore.test.TestServices;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Findings of an adversarial review of the lock work of issue 8, each against the real classes and servers. A
+ * failing test here is a defect; a passing one is an attack that held up.
+ */
+class LockReviewFindingsTests {
+
+	private final String prefix = "distcore-review:" + UUID.randomUUID() + ":lock:";
+
+	private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+	@AfterEach
+	void cleanUp() throws Exception {
+		for (int i = this.cleanup.size() - 1; i >= 0; i--) {
+			this.cleanup.get(i).close();
+		}
+	}
+
+	// --- Finding 1: the single Redis token counter ignores the per-name counters of the previous release ---
+
+	@Test
+	void redisTokensKeepIncreasingAcrossTheUpgradeFromPerNameCounters() throws Exception {
+		String name = "order-42";
+		StringRedisTemplate redis = redisTemplate();
+		// What the previous release (5a26dd5) left for this lock: INCR of <prefix>{name}:token, never expiring.
+		redis.opsForValue().set(this.prefix + "{" + name + "}:token", "1000");
+		RedisLockBackend backend = redisBackend();
+
+		Optional<LockGrant> grant = backend.acquire(name, "after-upgrade", Duration.ofSeconds(5), Duration.ZERO);
+
+		assertThat(grant).isPresent();
+		assertThat(grant.get().fencingToken())
+			.as("a token after the upgrade must exceed 1000, the last one the resource saw for this lock")
+			.isGreaterThan(1000);
+	}
+
+	// --- Finding 2: an explicit owner "thread-<id>" is the same owner as that thread's default handle ---
+
+	@Test
+	void anExplicitOwnerNamedLikeAThreadDoesNotShareThatThreadsHold() throws Exception {
+		redisTemplate();
+		LockRegistry registry = registry(new InstanceId("review-" + UUID.randomUUID()), redisBackend());
+		String name = "shared-" + UUID.randomUUID();
+		NamedLock mine = registry.getLock(name);
+		assertThat(mine.tryLock(Duration.ZERO, Duration.ofSeconds(10))).isTrue();
+		String ownerLikeMine = "thread-" + Thread.currentThread().getId();
+
+		boolean otherGotIt = CompletableFuture.supplyAsync(() -> {
+			try {
+				return registry.getLock(name, "redis", ownerLikeMine).tryLock(Duration.ZERO, Duration.ofSeconds(10));
+			}
+			catch (InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}).get(10, TimeUnit.SECONDS);
+
+		assertThat(otherGotIt).as("a job with owner '" + ownerLikeMine + "' entered while this thread holds the lock")
+			.isFalse();
+	}
+
+	// --- Finding 3: a same-owner "lost reply" grant turns two processes with one configured id into two holders ---
+
+	@Test
+	void twoProcessesWithTheSameConfiguredInstanceIdAreNotBothGrantedTheLock() throws Exception {
+		// distcore.instance-id=orders set in a shared application.yml: every pod has the same id, and a
+		// scheduler thread of the same id in each pod.
+		redisTemplate();
+		InstanceId shared = new InstanceId("orders");
+		LockRegistry podA = registry(shared, redisBackend());
+		LockRegistry podB = registry(shared, redisBackend());
+		String name = "nightly-" + UUID.randomUUID();
+
+		assertThat(podA.getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(10))).isTrue();
+		boolean podBGotIt = podB.getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(10));
+
+		assertThat(podBGotIt && podA.getLock(name).isHeldByCurrentOwner())
+			.as("both pods hold '" + name + "' at once").isFalse();
+	}
+
+	// --- Finding 4: RedLock still keeps a token key per name forever on every node ---
+
+	@Test
+	void redLockLeavesNoKeyPerNameBehindAfterRelease() throws Exception {
+		RedLockBackend backend = new RedLockBackend(
+				TestServices.redlockNodes().stream().map(RedisEndpoint::uri).map(RedisURI::create).toList(),
+				Duration.ofMillis(500), Duration.ofMillis(50), this.prefix);
+		this.cleanup.add(backend::close);
+		for (int i = 0; i < 50; i++) {
+			String name = "order-" + i;
+			assertThat(backend.acquire(name, "owner", Duration.ofSeconds(5), Duration.ZERO)).isPresent();
+			assertThat(backend.release(name, "owner")).isTrue();
+		}
+		RedisClient client = RedisClient.create(TestServices.redlockNodes().get(0).uri());
+		List<String> left;
+		try (StatefulRedisConnection<String, String> connection = client.connect()) {
+			left = connection.sync().keys(this.prefix + "*");
+			if (!left.isEmpty()) {
+				connection.sync().del(left.toArray(String[]::new));
+			}
+		}
+		finally {
+			client.shutdown();
+		}
+		assertThat(left).as("keys left on one node after 50 names were locked and released").hasSizeLessThanOrEqualTo(1);
+	}
+
+	// --- Held up: the JDBC purge floor against acquires of the names it purges, concurrently ---
+
+	@Test
+	void postgresTokensOnlyIncreaseWhileAPurgeDeletesTheNamesBeingAcquired() throws Exception {
+		purgeRacesAcquires(TestServices.postgres());
+	}
+
+	@Test
+	void mariaDbTokensOnlyIncreaseWhileAPurgeDeletesTheNamesBeingAcquired() throws Exception {
+		purgeRacesAcquires(TestServices.mariadb());
+	}
+
+	private void purgeRacesAcquires(JdbcEndpoint endpoint) throws Exception {
+		String table = "distcore_review_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+		HikariDataSource dataSource = endpoint.dataSource(6);
+		this.cleanup.add(dataSource);
+		this.cleanup.add(() -> new JdbcTemplate(dataSource).execute("DROP TABLE IF EXISTS " + table));
+		JdbcLockBackend backend = new JdbcLockBackend(dataSource, table, Duration.ofMillis(5), Duration.ofMillis(20),
+				Duration.ofSeconds(1));
+		backend.createSchema();
+		Map<String, Long> last = new HashMap<>();
+		// Many names, each taken now and then: some sit untouched through a purge and are deleted, then come back.
+		List<String> names = new ArrayList<>();
+		for (int i = 0; i < 200; i++) {
+			names.add("order-" + i);
+		}
+		AtomicBoolean stop = new AtomicBoolean();
+		CompletableFuture<Integer> purges = CompletableFuture.supplyAsync(() -> {
+			int purged = 0;
+			try {
+				while (!stop.get()) {
+					purged += backend.purge(Duration.ZERO, 2);
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return purged;
+		});
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+		List<String> backwards = new ArrayList<>();
+		while (System.nanoTime() < deadline) {
+			for (int i = 0; i < 5; i++) {
+				String name = names.get(ThreadLocalRandom.current().nextInt(names.size()));
+				Optional<LockGrant> grant = backend.acquire(name, "o", Duration.ofMillis(200), Duration.ofSeconds(2));
+				assertThat(grant).isPresent();
+				long token = grant.get().fencingToken();
+				Long previous = last.put(name, token);
+				if (previous != null && token <= previous) {
+					backwards.add(name + ": " + previous + " then " + token);
+				}
+				backend.release(name, "o");
+			}
+			Thread.sleep(20);
+		}
+		stop.set(true);
+		int purged = purges.get(30, TimeUnit.SECONDS);
+		assertThat(purged).as("the purge must have deleted rows for the race to mean anything").isPositive();
+		assertThat(backwards).isEmpty();
+		assertThat(Set.copyOf(new JdbcTemplate(dataSource).queryForList("SELECT name FROM " + table, String.class)))
+			.contains("");
+	}
+
+	private StringRedisTemplate redisTemplate() {
+		LettuceConnectionFactory factory = TestServices.redis().connectionFactory();
+		StringRedisTemplate redis = new StringRedisTemplate(factory);
+		this.cleanup.add(factory::destroy);
+		this.cleanup.add(() -> redis.delete(redis.keys(this.prefix + "*")));
+		return redis;
+	}
+
+	private RedisLockBackend redisBackend() {
+		LettuceConnectionFactory factory = TestServices.redis().connectionFactory();
+		RedisLockBackend backend = new RedisLockBackend(factory, this.prefix);
+		this.cleanup.add(factory::destroy);
+		this.cleanup.add(backend::close);
+		return backend;
+	}
+
+	private LockRegistry registry(InstanceId instanceId, LockBackend backend) {
+		LockRegistry registry = new LockRegistry(instanceId, List.of(backend), backend.name(), Duration.ofSeconds(3),
+				List.of());
+		this.cleanup.add(registry::close);
+		return registry;
+	}
+
+}
