@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.distcore.autoconfigure.DistcoreAutoConfiguration;
+import io.distcore.lock.autoconfigure.LockAutoConfiguration;
 import io.distcore.lock.jdbc.JdbcLockBackend;
 import io.distcore.lock.redis.RedisLockBackend;
 import io.distcore.lock.redlock.RedLockBackend;
@@ -27,6 +29,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -136,6 +141,97 @@ class LockReviewFindingsTests {
 			client.shutdown();
 		}
 		assertThat(left).as("keys left on one node after 50 names were locked and released").hasSizeLessThanOrEqualTo(1);
+	}
+
+	// --- Finding 5: a CompletableFuture returned through a method declared Object is released at return ---
+
+	@Test
+	void aCompletableFutureReturnedAsObjectIsNotReleasedSilentlyAtReturn() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, DistcoreAutoConfiguration.class,
+					LockAutoConfiguration.class))
+			.withPropertyValues("distcore.lock.backend=local")
+			.withBean(ObjectReturning.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				ObjectReturning bean = context.getBean(ObjectReturning.class);
+				LockRegistry registry = context.getBean(LockRegistry.class);
+				Object result;
+				try {
+					result = bean.handle("K");
+				}
+				catch (IllegalStateException refused) {
+					// Refusing at the call is an acceptable answer too: the work never runs unlocked.
+					return;
+				}
+				assertThat(result).isInstanceOf(CompletableFuture.class);
+				assertThat((CompletableFuture<?>) result).isNotDone();
+				assertThat(registry.holds())
+					.as("the work of the returned future still runs, so its lock must still be held").isNotEmpty();
+				bean.pending.complete("done");
+			});
+	}
+
+	/** A generic handler, as with {@code Handler<T> { T handle(String key); }}: the declared type is Object. */
+	public static class ObjectReturning {
+
+		final CompletableFuture<String> pending = new CompletableFuture<>();
+
+		@DistributedLock(prefix = "obj", key = "#key", waitTime = "0s")
+		public Object handle(String key) {
+			return this.pending;
+		}
+
+	}
+
+	// --- Held up: RedLock tokens strictly increase when every hold is granted by a different majority ---
+
+	@Test
+	void redLockTokensIncreaseAcrossRotatingMajorities() throws Exception {
+		List<RedisEndpoint> servers = TestServices.redlockNodes();
+		RedLockBackend backend = new RedLockBackend(servers.stream().map(RedisEndpoint::uri).map(RedisURI::create).toList(),
+				Duration.ofMillis(500), Duration.ofMillis(20), this.prefix);
+		this.cleanup.add(backend::close);
+		List<RedisClient> clients = new ArrayList<>();
+		List<StatefulRedisConnection<String, String>> nodes = new ArrayList<>();
+		for (RedisEndpoint server : servers) {
+			RedisClient client = RedisClient.create(server.uri());
+			clients.add(client);
+			nodes.add(client.connect());
+		}
+		this.cleanup.add(() -> {
+			for (int i = 0; i < nodes.size(); i++) {
+				List<String> keys = nodes.get(i).sync().keys(this.prefix + "*");
+				if (!keys.isEmpty()) {
+					nodes.get(i).sync().del(keys.toArray(String[]::new));
+				}
+				nodes.get(i).close();
+				clients.get(i).shutdown();
+			}
+		});
+		String name = "rotating";
+		String lockKey = this.prefix + "{" + name + "}";
+		long previous = 0;
+		List<String> backwards = new ArrayList<>();
+		for (int round = 0; round < 25; round++) {
+			// Two nodes refuse (another owner's key there), so each hold is granted by a different 3 of 5.
+			int a = round % servers.size();
+			int b = (round * 2 + 1) % servers.size();
+			nodes.get(a).sync().set(lockKey, "someone-else");
+			nodes.get(b).sync().set(lockKey, "someone-else");
+			Optional<LockGrant> grant = backend.acquire(name, "owner", Duration.ofSeconds(5), Duration.ZERO);
+			nodes.get(a).sync().del(lockKey);
+			nodes.get(b).sync().del(lockKey);
+			if (grant.isPresent()) {
+				if (grant.get().fencingToken() <= previous) {
+					backwards.add(previous + " then " + grant.get().fencingToken() + " (round " + round + ")");
+				}
+				previous = grant.get().fencingToken();
+				backend.release(name, "owner");
+			}
+		}
+		assertThat(previous).as("holds were granted").isPositive();
+		assertThat(backwards).isEmpty();
 	}
 
 	// --- Held up: the JDBC purge floor against acquires of the names it purges, concurrently ---
