@@ -184,6 +184,31 @@ class LockReviewFindingsTests {
 
 	}
 
+	// --- Held up: an interrupted Redis acquire leaves no hold on the server that nobody in the process knows of ---
+
+	@Test
+	void anInterruptedRedisAcquireLeavesNoOrphanedHoldBehind() throws Exception {
+		StringRedisTemplate redis = redisTemplate();
+		LockRegistry registry = registry(new InstanceId("review-" + UUID.randomUUID()), redisBackend());
+		String name = "interrupted-" + UUID.randomUUID();
+		NamedLock lock = registry.getLock(name);
+		Thread.currentThread().interrupt();
+		Throwable failure = null;
+		try {
+			lock.tryLock(Duration.ZERO, Duration.ofSeconds(20));
+		}
+		catch (Exception ex) {
+			failure = ex;
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(lock.isHeldByCurrentOwner()).isFalse();
+		assertThat(redis.opsForValue().get(this.prefix + "{" + name + "}"))
+			.as("tryLock failed with " + failure + ", yet Redis holds the lock for this owner for the whole lease")
+			.isNull();
+	}
+
 	// --- Held up: RedLock tokens strictly increase when every hold is granted by a different majority ---
 
 	@Test
