@@ -69,7 +69,9 @@ class LockHealthIndicatorTests {
 			JdbcTemplate admin = new JdbcTemplate(dataSource);
 			try {
 				assertUp(health(jdbc), "jdbc");
-				assertThat(admin.queryForObject("SELECT COUNT(*) FROM " + table, Long.class)).isZero();
+				// createSchema writes the token floor (the empty name); the check itself writes nothing.
+				assertThat(admin.queryForObject("SELECT COUNT(*) FROM " + table + " WHERE name <> ''", Long.class))
+					.isZero();
 				admin.execute("DROP TABLE " + table);
 				Health down = health(jdbc);
 				assertThat(down.getStatus()).isEqualTo(Status.DOWN);
