@@ -11,10 +11,10 @@ import java.time.Duration;
  * {@link LockRegistry#getLock(String, String, String)} ({@code <instanceId>:<random>:o:<owner>}), for code that
  * locks on one thread and unlocks on another; the two forms never collide. A default handle resolves its owner at
  * each call ({@link #tryLock}, {@link #lock}, {@link #unlock}, {@link #isHeldByCurrentOwner}, {@link #holdCount},
- * {@link #fencingToken}), never when it is created: one handle kept in a field and shared by request threads excludes them from each other, and one
- * thread's {@code unlock()} never releases another's hold. Holds are reentrant per owner: reentry is counted in
- * memory and costs no round trip; only the last {@link #unlock()} releases the lock and reentry keeps the first
- * hold's lease and token.
+ * {@link #fencingToken}), never when it is created: one handle kept in a field and shared by request threads
+ * excludes them from each other, and one thread's {@code unlock()} never releases another's hold. Holds are
+ * reentrant per owner: reentry is counted in memory and costs no round trip; only the last {@link #unlock()}
+ * releases the lock and reentry keeps the first hold's lease and token.
  */
 public final class NamedLock {
 

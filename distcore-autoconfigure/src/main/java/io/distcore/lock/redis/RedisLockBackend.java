@@ -36,9 +36,9 @@ import org.springframework.util.Assert;
  * lease as its expiry; nothing else is kept per name, so a released or expired lock leaves no key behind, however
  * many names (one per order, say) come and go. The fencing token comes from {@code INCR} of one counter for all
  * names, {@code <keyPrefix>token}, a key that never expires: tokens keep increasing across the holds of every
- * name for as long as Redis keeps its data, and continue above the per-name counters {@code <keyPrefix>{<name>}:token}
- * left by earlier versions. Every operation is one Lua script, one round trip. On Redis Cluster
- * the scripts touch a lock key and the counter together, so put a hash tag into the prefix, such as
+ * name for as long as Redis keeps its data, and continue above the per-name counters
+ * {@code <keyPrefix>{<name>}:token} left by earlier versions. Every operation is one Lua script, one round trip.
+ * On Redis Cluster the scripts touch a lock key and the counter together, so put a hash tag into the prefix, such as
  * {@code {distcore-lock}:}, to keep them in one slot (it takes precedence over the braces around the name, so
  * every lock is on that one slot).
  * <p>
