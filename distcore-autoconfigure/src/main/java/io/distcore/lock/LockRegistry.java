@@ -1,9 +1,11 @@
 package io.distcore.lock;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +67,12 @@ public final class LockRegistry implements AutoCloseable {
 	/** Worker threads per backend: one renewal that ignores its interrupt still leaves one for the others. */
 	private static final int BACKEND_WORKERS = 2;
 
-	private final InstanceId instanceId;
+	/**
+	 * First part of every owner: the instance id plus a random part of this registry, so that two processes (or
+	 * two contexts in one JVM) configured with the same instance id never match each other's holds, which the
+	 * backends' same-owner grant after a lost reply would otherwise hand to both.
+	 */
+	private final String ownerPrefix;
 
 	private final Map<String, BackendHolds> backends;
 
@@ -85,7 +92,8 @@ public final class LockRegistry implements AutoCloseable {
 
 	/**
 	 * Creates a registry.
-	 * @param instanceId identity of this process, the first part of every owner
+	 * @param instanceId identity of this process, the first part of every owner (a random part of this registry
+	 * follows it)
 	 * @param backends the backends, by their {@link LockBackend#name() names}
 	 * @param defaultBackend name of the backend {@link #getLock(String)} uses
 	 * @param watchdogLease lease of holds without an explicit one; renewed every third of it
@@ -97,7 +105,8 @@ public final class LockRegistry implements AutoCloseable {
 		Assert.notEmpty(backends, "At least one LockBackend is required");
 		Assert.isTrue(watchdogLease != null && watchdogLease.toMillis() >= 3,
 				"Watchdog lease must be at least 3 ms, was " + watchdogLease);
-		this.instanceId = instanceId;
+		this.ownerPrefix = instanceId.value() + ":"
+				+ HexFormat.of().toHexDigits(new SecureRandom().nextLong()).substring(4);
 		this.watchdogLease = watchdogLease;
 		this.listener = new CompositeListener(List.copyOf(listeners));
 		this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("distcore-lock-watchdog"));
@@ -133,7 +142,7 @@ public final class LockRegistry implements AutoCloseable {
 	 * @return a handle on the lock, safe to share between threads
 	 */
 	public NamedLock getLock(String name, String backend) {
-		return new NamedLock(holds(backend), checkName(name), this.instanceId.value(), null);
+		return new NamedLock(holds(backend), checkName(name), this.ownerPrefix, null);
 	}
 
 	/**
@@ -147,7 +156,7 @@ public final class LockRegistry implements AutoCloseable {
 	 */
 	public NamedLock getLock(String name, String backend, String owner) {
 		Assert.hasText(owner, "Owner must not be empty");
-		return new NamedLock(holds(backend), checkName(name), this.instanceId.value(), owner);
+		return new NamedLock(holds(backend), checkName(name), this.ownerPrefix, owner);
 	}
 
 	/**
@@ -480,6 +489,9 @@ public final class LockRegistry implements AutoCloseable {
 					}
 					catch (LockBackendUnavailableException ex) {
 						LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, ex);
+						// The server may have applied the acquire whose reply failed (a timeout): without this the
+						// lock would stay taken, by nobody the process knows of, for the whole lease.
+						releaseQuietly(hold.name, hold.owner);
 						throw ex;
 					}
 					if (grant.isEmpty()) {

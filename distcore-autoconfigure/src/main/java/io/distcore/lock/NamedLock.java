@@ -6,14 +6,15 @@ import java.time.Duration;
  * One named distributed lock, handed out by {@link LockRegistry}. Cheap to create; hold state lives in the
  * registry, so two {@code NamedLock} objects for the same name and owner share it.
  * <p>
- * The owner is this process's instance id plus either the calling thread (the default) or an explicit owner
- * given through {@link LockRegistry#getLock(String, String, String)}, for code that locks on one thread and
- * unlocks on another. A default handle resolves its owner at each call ({@link #tryLock}, {@link #lock},
- * {@link #unlock}, {@link #isHeldByCurrentOwner}, {@link #holdCount}, {@link #fencingToken}), never when it is
- * created: one handle kept in a field and shared by request threads excludes them from each other, and one
- * thread's {@code unlock()} never releases another's hold. Holds are reentrant per owner: reentry is counted in
- * memory and costs no round trip; only the last {@link #unlock()} releases the lock and reentry keeps the first
- * hold's lease and token.
+ * The owner is this process's instance id and a random part of its registry, plus either the calling thread
+ * ({@code <instanceId>:<random>:t:<threadId>}, the default) or an explicit owner given through
+ * {@link LockRegistry#getLock(String, String, String)} ({@code <instanceId>:<random>:o:<owner>}), for code that
+ * locks on one thread and unlocks on another; the two forms never collide. A default handle resolves its owner at
+ * each call ({@link #tryLock}, {@link #lock}, {@link #unlock}, {@link #isHeldByCurrentOwner}, {@link #holdCount},
+ * {@link #fencingToken}), never when it is created: one handle kept in a field and shared by request threads
+ * excludes them from each other, and one thread's {@code unlock()} never releases another's hold. Holds are
+ * reentrant per owner: reentry is counted in memory and costs no round trip; only the last {@link #unlock()}
+ * releases the lock and reentry keeps the first hold's lease and token.
  */
 public final class NamedLock {
 
@@ -24,16 +25,16 @@ public final class NamedLock {
 
 	private final String name;
 
-	private final String instanceId;
+	private final String ownerPrefix;
 
 	/** Qualified explicit owner; {@code null} for the calling thread. */
 	private final String explicitOwner;
 
-	NamedLock(LockRegistry.BackendHolds holds, String name, String instanceId, String explicitOwner) {
+	NamedLock(LockRegistry.BackendHolds holds, String name, String ownerPrefix, String explicitOwner) {
 		this.holds = holds;
 		this.name = name;
-		this.instanceId = instanceId;
-		this.explicitOwner = (explicitOwner != null) ? instanceId + ":" + explicitOwner : null;
+		this.ownerPrefix = ownerPrefix;
+		this.explicitOwner = (explicitOwner != null) ? ownerPrefix + ":o:" + explicitOwner : null;
 	}
 
 	/**
@@ -51,7 +52,7 @@ public final class NamedLock {
 	 */
 	public String owner() {
 		return (this.explicitOwner != null) ? this.explicitOwner
-				: this.instanceId + ":thread-" + Thread.currentThread().getId();
+				: this.ownerPrefix + ":t:" + Thread.currentThread().getId();
 	}
 
 	/**
@@ -159,7 +160,7 @@ public final class NamedLock {
 
 	@Override
 	public String toString() {
-		String owner = (this.explicitOwner != null) ? this.explicitOwner : this.instanceId + ":<calling thread>";
+		String owner = (this.explicitOwner != null) ? this.explicitOwner : this.ownerPrefix + ":t:<calling thread>";
 		return "NamedLock[" + backend() + ":" + this.name + " for " + owner + "]";
 	}
 

@@ -82,9 +82,13 @@ public abstract class AbstractLockBackendContractTests {
 	}
 
 	private LockRegistry newProcess(Duration watchdogLease, LockListener listener) {
+		return newProcess(InstanceId.generate(), watchdogLease, listener);
+	}
+
+	private LockRegistry newProcess(InstanceId instanceId, Duration watchdogLease, LockListener listener) {
 		LockBackend backend = newBackend();
 		this.backends.add(backend);
-		LockRegistry registry = new LockRegistry(InstanceId.generate(), List.of(backend), backend.name(), watchdogLease,
+		LockRegistry registry = new LockRegistry(instanceId, List.of(backend), backend.name(), watchdogLease,
 				List.of(listener));
 		this.registries.add(registry);
 		this.backendOfProcess.put(registry, backend);
@@ -448,6 +452,39 @@ public abstract class AbstractLockBackendContractTests {
 			pool.shutdownNow();
 		}
 		assertThat(this.events.lost).isEmpty();
+	}
+
+	@Test
+	void twoProcessesWithTheSameConfiguredInstanceIdAreNotBothGrantedTheLock() throws Exception {
+		// distcore.instance-id=orders in a shared application.yml: every pod has the same id, and the backends
+		// grant an acquire by the owner that holds the lock already (a lost reply).
+		InstanceId shared = new InstanceId("orders");
+		LockRegistry podA = newProcess(shared, Duration.ofSeconds(30), this.events);
+		LockRegistry podB = newProcess(shared, Duration.ofSeconds(30), this.events);
+		String name = uniqueName("same-instance-id");
+		assertThat(podA.getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(10))).isTrue();
+		assertThat(podB.getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(10)))
+			.as("a second pod with the same instance id entered").isFalse();
+		assertThat(podA.getLock(name, podA.defaultBackend(), "job").tryLock(Duration.ZERO, Duration.ofSeconds(10)))
+			.isFalse();
+		assertThat(podB.getLock(name + "-job", podB.defaultBackend(), "job").tryLock(Duration.ZERO, null)).isTrue();
+		assertThat(podA.getLock(name + "-job", podA.defaultBackend(), "job").tryLock(Duration.ZERO, null))
+			.as("the same explicit owner in a second pod with the same instance id entered").isFalse();
+	}
+
+	@Test
+	void anExplicitOwnerNamedLikeAThreadDoesNotShareThatThreadsHold() throws Exception {
+		LockRegistry process = newProcess();
+		String name = uniqueName("owner-like-thread");
+		NamedLock mine = process.getLock(name);
+		assertThat(mine.tryLock(Duration.ZERO, Duration.ofSeconds(10))).isTrue();
+		String threadPart = mine.owner().substring(mine.owner().lastIndexOf(':') + 1);
+		for (String ownerLikeMine : new String[] { "thread-" + Thread.currentThread().getId(), "t:" + threadPart }) {
+			NamedLock job = process.getLock(name, process.defaultBackend(), ownerLikeMine);
+			assertThat(job.tryLock(Duration.ZERO, Duration.ofSeconds(10)))
+				.as("a job with owner '" + ownerLikeMine + "' entered while this thread holds the lock").isFalse();
+		}
+		mine.unlock();
 	}
 
 	@Test

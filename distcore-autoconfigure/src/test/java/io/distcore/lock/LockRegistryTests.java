@@ -160,19 +160,33 @@ class LockRegistryTests {
 		}
 	}
 
-	/** A real backend whose grants report a lease that started earlier than the attempt did. */
-	private record EarlierStart(LockBackend backend, Duration earlier) implements LockBackend {
+	@Test
+	void anAcquireAppliedByTheBackendWhoseReplyFailedLeavesTheLockFree() throws Exception {
+		LocalLockBackend local = new LocalLockBackend();
+		LockBackend replyLost = new ReplyLost(local);
+		String name = "reply-lost-" + UUID.randomUUID();
+		try (LockRegistry registry = new LockRegistry(InstanceId.generate(), List.of(replyLost), replyLost.name(),
+				Duration.ofSeconds(30), List.of())) {
+			assertThatExceptionOfType(LockBackendUnavailableException.class)
+				.isThrownBy(() -> registry.getLock(name).tryLock(Duration.ZERO, Duration.ofSeconds(60)));
+		}
+		assertThat(local.acquire(name, "someone-else", Duration.ofSeconds(5), Duration.ZERO))
+			.as("the hold applied before the failure must not block others for the whole lease")
+			.isPresent();
+	}
+
+	/** A real backend with one operation changed. */
+	private abstract static class Delegating implements LockBackend {
+
+		final LockBackend backend;
+
+		Delegating(LockBackend backend) {
+			this.backend = backend;
+		}
 
 		@Override
 		public String name() {
 			return this.backend.name();
-		}
-
-		@Override
-		public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
-				throws InterruptedException {
-			return this.backend.acquire(name, owner, leaseTime, waitTime)
-				.map((grant) -> new LockGrant(grant.fencingToken(), grant.leaseStartedAt() - this.earlier.toNanos()));
 		}
 
 		@Override
@@ -183,6 +197,41 @@ class LockRegistryTests {
 		@Override
 		public boolean release(String name, String owner) {
 			return this.backend.release(name, owner);
+		}
+
+	}
+
+	/** A real backend whose grants report a lease that started earlier than the attempt did. */
+	private static final class EarlierStart extends Delegating {
+
+		private final Duration earlier;
+
+		EarlierStart(LockBackend backend, Duration earlier) {
+			super(backend);
+			this.earlier = earlier;
+		}
+
+		@Override
+		public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+				throws InterruptedException {
+			return this.backend.acquire(name, owner, leaseTime, waitTime)
+				.map((grant) -> new LockGrant(grant.fencingToken(), grant.leaseStartedAt() - this.earlier.toNanos()));
+		}
+
+	}
+
+	/** A real backend that applies every acquire, then fails as if its reply had timed out. */
+	private static final class ReplyLost extends Delegating {
+
+		ReplyLost(LockBackend backend) {
+			super(backend);
+		}
+
+		@Override
+		public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+				throws InterruptedException {
+			this.backend.acquire(name, owner, leaseTime, waitTime);
+			throw new LockBackendUnavailableException("Reply to the acquire of '" + name + "' timed out");
 		}
 
 	}

@@ -1,6 +1,7 @@
 package io.distcore.lock.aop;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.TypeVariable;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -59,6 +60,12 @@ import org.springframework.util.StringUtils;
  * call rather than the thread, since they end on another thread: a nested call on the same lock does not reenter
  * them. Reactive types and plain {@link Future}s are refused when the application starts, because their work
  * runs after the method returned and the advice cannot see it end.
+ * <p>
+ * A method declared to return {@code Object} or a type variable (a generic handler's {@code T handle(...)}) may
+ * return a stage too, which the advice only sees at return. Its holds therefore always belong to the call (a
+ * nested call on the same lock does not reenter them either), so that a returned {@link CompletionStage} can keep
+ * them until it completes like a declared one; a returned {@link Future} or reactive type releases them and fails
+ * the call with {@link IllegalStateException}.
  * <p>
  * A {@link Scheduled} method whose locks are held elsewhere is skipped (logged at DEBUG) instead of failing,
  * unless it names an {@code onFailure} handler.
@@ -205,6 +212,21 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		}
 		if (definition.completion == Completion.STAGE && result != null) {
 			return endWhenComplete((CompletionStage<?>) result, definition, acquired, acquiredAt);
+		}
+		if (definition.completion == Completion.SEEN_AT_RETURN && result != null) {
+			if (result instanceof CompletionStage<?> stage
+					&& definition.method.getReturnType().isAssignableFrom(CompletableFuture.class)) {
+				return endWhenComplete(stage, definition, acquired, acquiredAt);
+			}
+			if (result instanceof CompletionStage || result instanceof Future
+					|| ReactiveAdapterRegistry.getSharedInstance().getAdapter(result.getClass()) != null) {
+				IllegalStateException refused = new IllegalStateException("@DistributedLock on " + definition.where
+						+ " returned a " + result.getClass().getName() + ", whose work runs after the method returned, "
+						+ "where the lock advice cannot see it end; its locks were released. Declare CompletionStage "
+						+ "or CompletableFuture as the return type, which keep their locks until they complete");
+				end(definition, acquired, acquiredAt, refused);
+				throw refused;
+			}
 		}
 		end(definition, acquired, acquiredAt, null);
 		return result;
@@ -382,7 +404,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		return new Definition(specific, where, annotation.key(), prefix,
 				(waitTime != null) ? waitTime : this.defaultWaitTime, leaseTime,
 				(holdAtLeast != null && !holdAtLeast.isZero()) ? holdAtLeast : null, backend, annotation.onFailure(),
-				completion(returnType, where), scheduled && (!returnType.isPrimitive() || returnType == void.class));
+				completion(specific, where), scheduled && (!returnType.isPrimitive() || returnType == void.class));
 	}
 
 	private void checkBackend(String backend, String where) {
@@ -400,7 +422,11 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 	 * How a method's work ends, from its declared return type: the advice can hold locks until a
 	 * {@link CompletionStage} completes, but cannot see the end of a reactive pipeline or a plain {@link Future}.
 	 */
-	private static Completion completion(Class<?> returnType, String where) {
+	private static Completion completion(Method method, String where) {
+		if (method.getReturnType() == Object.class || method.getGenericReturnType() instanceof TypeVariable) {
+			return Completion.SEEN_AT_RETURN;
+		}
+		Class<?> returnType = method.getReturnType();
 		if (CompletionStage.class.isAssignableFrom(returnType)) {
 			if (!returnType.isAssignableFrom(CompletableFuture.class)) {
 				throw new IllegalStateException("@DistributedLock on " + where + " returns " + returnType.getName()
@@ -448,7 +474,13 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		RETURN,
 
 		/** When the stage it returned completes. */
-		STAGE
+		STAGE,
+
+		/**
+		 * When the stage it returned completes, if it returned one, otherwise when it returns: the declared type
+		 * ({@code Object} or a type variable) may hold anything.
+		 */
+		SEEN_AT_RETURN
 
 	}
 
@@ -458,7 +490,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
 		/** Whether the holds end on another thread than the one that took them. */
 		boolean detached() {
-			return this.completion == Completion.STAGE || this.holdAtLeast != null;
+			return this.completion != Completion.RETURN || this.holdAtLeast != null;
 		}
 
 	}

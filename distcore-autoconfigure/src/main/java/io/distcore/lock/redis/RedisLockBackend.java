@@ -36,9 +36,11 @@ import org.springframework.util.Assert;
  * lease as its expiry; nothing else is kept per name, so a released or expired lock leaves no key behind, however
  * many names (one per order, say) come and go. The fencing token comes from {@code INCR} of one counter for all
  * names, {@code <keyPrefix>token}, a key that never expires: tokens keep increasing across the holds of every
- * name for as long as Redis keeps its data. Every operation is one Lua script, one round trip. On Redis Cluster
- * the scripts touch a lock key and the counter together, so put a hash tag into the prefix, such as
- * {@code {distcore-lock}:}, to keep them in one slot.
+ * name for as long as Redis keeps its data, and continue above the per-name counters
+ * {@code <keyPrefix>{<name>}:token} left by earlier versions. Every operation is one Lua script, one round trip.
+ * On Redis Cluster the scripts touch a lock key and the counter together, so put a hash tag into the prefix, such as
+ * {@code {distcore-lock}:}, to keep them in one slot (it takes precedence over the braces around the name, so
+ * every lock is on that one slot).
  * <p>
  * An acquire by the owner that holds the lock already is granted: reentry is counted above this SPI, so such an
  * acquire means the reply to an earlier one was lost (Redis applied it, the client never heard), and the owner
@@ -58,14 +60,22 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 
 	/**
 	 * Takes the lock only if nobody else holds it and, in the same atomic step, draws the next fencing token; a
-	 * refused caller gets the holder's remaining lease instead, the bound of its wait.
+	 * refused caller gets the holder's remaining lease instead, the bound of its wait. The token also exceeds the
+	 * per-name counter ({@code KEYS[3]}) that versions before the single counter incremented, so that tokens keep
+	 * increasing across the upgrade.
 	 */
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> ACQUIRE = new DefaultRedisScript<>("""
 			local holder = redis.call('get', KEYS[1])
 			if not holder or holder == ARGV[1] then
 				redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2])
-				return {1, redis.call('incr', KEYS[2])}
+				local token = redis.call('incr', KEYS[2])
+				local old = tonumber(redis.call('get', KEYS[3]) or 0)
+				if old >= token then
+					token = old + 1
+					redis.call('set', KEYS[2], token)
+				end
+				return {1, token}
 			end
 			return {0, redis.call('pttl', KEYS[1])}
 			""", List.class);
@@ -130,7 +140,7 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
 		long deadline = System.nanoTime() + waitTime.toNanos();
-		List<String> keys = List.of(lockKey(name), this.tokenKey);
+		List<String> keys = List.of(lockKey(name), this.tokenKey, lockKey(name) + ":token");
 		String lease = Long.toString(leaseTime.toMillis());
 		ReleaseSignal signal = null;
 		try {

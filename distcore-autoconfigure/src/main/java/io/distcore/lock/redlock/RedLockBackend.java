@@ -84,7 +84,9 @@ import org.springframework.util.Assert;
  * A node that crashes and restarts without its data (no {@code appendfsync always}) may grant a lock that is
  * still held on a majority elsewhere: keep a crashed node down for at least the longest lease before it
  * rejoins, or run the nodes with fsync. The same applies to the token counters, which must survive restarts
- * for tokens to keep increasing.
+ * for tokens to keep increasing. Each node keeps one counter for every name, {@code <keyPrefix>token}, so a
+ * released or expired lock leaves no key behind; tokens continue above the per-name counters
+ * {@code <keyPrefix>{<name>}:token} left by earlier versions.
  * <p>
  * A round in which fewer than a majority of the nodes answer fails at once with a
  * {@link RedLockQuorumException} rather than being retried: no retry can win without a majority.
@@ -94,7 +96,8 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	/**
 	 * Takes the lock on one node if it is free or already this owner's (left over from an acquisition whose reply
 	 * was lost, or from an earlier round whose release did not reach the node), refreshing the lease, and draws
-	 * that node's next token in the same atomic step.
+	 * that node's next token in the same atomic step: from the node's one counter, kept above the per-name counter
+	 * ({@code KEYS[3]}) that versions before it incremented, so that tokens keep increasing across the upgrade.
 	 */
 	private static final String ACQUIRE = """
 			local current = redis.call('get', KEYS[1])
@@ -103,7 +106,13 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 			elseif not redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2], 'nx') then
 				return {0, redis.call('pttl', KEYS[1])}
 			end
-			return {1, redis.call('incr', KEYS[2])}
+			local token = redis.call('incr', KEYS[2])
+			local old = tonumber(redis.call('get', KEYS[3]) or 0)
+			if old >= token then
+				token = old + 1
+				redis.call('set', KEYS[2], token)
+			end
+			return {1, token}
 			""";
 
 	/** Raises a node's token counter to the hold's token, never lowers it. */
@@ -159,6 +168,9 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 
 	private final String keyPrefix;
 
+	/** The one token counter of every name on each node, so that released names leave no key behind. */
+	private final String tokenKey;
+
 	/**
 	 * Creates a backend and connects to every node, waiting until each connection is established or has
 	 * failed, at most {@value #INITIAL_CONNECT_WAIT_SECONDS} s. Nodes that are down or silent are connected in the
@@ -179,6 +191,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		this.nodeTimeoutNanos = nodeTimeout.toNanos();
 		this.retryDelayNanos = retryDelay.toNanos();
 		this.keyPrefix = keyPrefix;
+		this.tokenKey = keyPrefix + "token";
 		// A node back from an outage should rejoin the majority within a second, not after Lettuce's 30 s cap.
 		this.resources = ClientResources.builder()
 			.reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
@@ -235,7 +248,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
 		long deadline = System.nanoTime() + waitTime.toNanos();
-		String[] keys = { lockKey(name), tokenKey(name) };
+		String[] keys = { lockKey(name), this.tokenKey, legacyTokenKey(name) };
 		String lease = Long.toString(leaseTime.toMillis());
 		long validity = validity(leaseTime);
 		while (true) {
@@ -345,7 +358,8 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		return this.keyPrefix + "{" + name + "}";
 	}
 
-	private String tokenKey(String name) {
+	/** The token counter of this lock before one counter served every name. */
+	private String legacyTokenKey(String name) {
 		return lockKey(name) + ":token";
 	}
 
@@ -379,7 +393,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	private int raiseToken(String name, boolean[] granted, long token, long validUntil) {
 		long deadline = Math.min(System.nanoTime() + this.nodeTimeoutNanos, validUntil);
 		List<CompletableFuture<Long>> calls = new ArrayList<>();
-		String[] keys = { tokenKey(name) };
+		String[] keys = { this.tokenKey };
 		for (int i = 0; i < this.nodes.size(); i++) {
 			calls.add(granted[i]
 					? this.nodes.get(i).eval(RAISE_TOKEN, ScriptOutputType.INTEGER, keys, Long.toString(token))

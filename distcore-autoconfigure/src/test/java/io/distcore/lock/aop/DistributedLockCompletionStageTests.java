@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
@@ -115,6 +116,65 @@ class DistributedLockCompletionStageTests {
 	@Test
 	void aPlainFutureIsRefusedAtStartupNamingTheMethod() {
 		assertStartupFails(this.contextRunner, FutureLocked.class, "FutureLocked.submit", "Future");
+	}
+
+	@Test
+	void aCompletableFutureReturnedAsObjectIsNotReleasedSilentlyAtReturn() {
+		this.contextRunner.withBean(ObjectReturning.class).run((context) -> {
+			ObjectReturning handler = context.getBean(ObjectReturning.class);
+			LockRegistry registry = context.getBean(LockRegistry.class);
+			Object result = handler.handle("K", new CompletableFuture<String>());
+			assertThat(result).isInstanceOf(CompletableFuture.class);
+			assertThat((CompletableFuture<?>) result).isNotDone();
+			assertThat(registry.holds()).as("the work of the returned future still runs, so its lock must be held")
+				.hasSize(1);
+			assertThatExceptionOfType(LockAcquisitionException.class).isThrownBy(() -> handler.handle("K", "again"));
+			handler.complete("done");
+			assertThat(((CompletableFuture<?>) result).get(HANG_SECONDS, TimeUnit.SECONDS)).isEqualTo("done");
+			assertThat(registry.holds()).isEmpty();
+		});
+	}
+
+	@Test
+	void aMonoOrFutureReturnedAsObjectReleasesItsLockAndFailsNamingTheMethod() {
+		this.contextRunner.withBean(ObjectReturning.class).run((context) -> {
+			ObjectReturning handler = context.getBean(ObjectReturning.class);
+			for (Object late : new Object[] { Mono.just("x"), new FutureTask<>(() -> "x") }) {
+				assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> handler.handle("M", late))
+					.withMessageContaining("ObjectReturning.handle")
+					.withMessageContaining(late.getClass().getName());
+				assertThat(context.getBean(LockRegistry.class).holds()).isEmpty();
+			}
+		});
+	}
+
+	@Test
+	void aPlainValueReturnedAsObjectReleasesAtReturn() {
+		this.contextRunner.withBean(ObjectReturning.class).run((context) -> {
+			assertThat(context.getBean(ObjectReturning.class).handle("V", "value")).isEqualTo("value");
+			assertThat(context.getBean(LockRegistry.class).holds()).isEmpty();
+		});
+	}
+
+	/** A generic handler, as with {@code Handler<T> { T handle(String key); }}: the declared type is Object. */
+	static class ObjectReturning {
+
+		private volatile CompletableFuture<String> pending;
+
+		// Called through the proxy, whose own fields are not the target's.
+		public void complete(String value) {
+			this.pending.complete(value);
+		}
+
+		@DistributedLock(prefix = "obj", key = "#key", waitTime = "0s")
+		@SuppressWarnings("unchecked")
+		public Object handle(String key, Object result) {
+			if (result instanceof CompletableFuture<?> future) {
+				this.pending = (CompletableFuture<String>) future;
+			}
+			return result;
+		}
+
 	}
 
 	static class AsyncLocked {

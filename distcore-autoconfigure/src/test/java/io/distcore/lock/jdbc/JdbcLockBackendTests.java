@@ -6,10 +6,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -17,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -181,6 +184,54 @@ class JdbcLockBackendTests {
 					again.unlock();
 				}
 			}
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "postgresql", "mariadb" })
+	void tokensOnlyIncreaseWhileAPurgeDeletesTheNamesBeingAcquired(String database) throws Exception {
+		try (LockTable table = new LockTable(endpoint(database)); HikariDataSource pool = table.dataSource(6, null)) {
+			JdbcLockBackend backend = new JdbcLockBackend(pool, table.name, Duration.ofMillis(5), Duration.ofMillis(20),
+					Duration.ofSeconds(1));
+			Map<String, Long> last = new HashMap<>();
+			// Many names, each taken now and then: some sit untouched through a purge and are deleted, then return.
+			List<String> names = new ArrayList<>();
+			for (int i = 0; i < 200; i++) {
+				names.add("order-" + i);
+			}
+			AtomicBoolean stop = new AtomicBoolean();
+			CompletableFuture<Integer> purges = CompletableFuture.supplyAsync(() -> {
+				int purged = 0;
+				try {
+					while (!stop.get()) {
+						purged += backend.purge(Duration.ZERO, 2);
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				return purged;
+			});
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+			List<String> backwards = new ArrayList<>();
+			while (System.nanoTime() < deadline) {
+				for (int i = 0; i < 5; i++) {
+					String name = names.get(ThreadLocalRandom.current().nextInt(names.size()));
+					Optional<LockGrant> grant = backend.acquire(name, "o", Duration.ofMillis(200), Duration.ofSeconds(2));
+					assertThat(grant).isPresent();
+					long token = grant.get().fencingToken();
+					Long previous = last.put(name, token);
+					if (previous != null && token <= previous) {
+						backwards.add(name + ": " + previous + " then " + token);
+					}
+					backend.release(name, "o");
+				}
+				Thread.sleep(20);
+			}
+			stop.set(true);
+			assertThat(purges.get(30, TimeUnit.SECONDS))
+				.as("the purge must have deleted rows for the race to mean anything").isPositive();
+			assertThat(backwards).isEmpty();
 		}
 	}
 

@@ -108,6 +108,45 @@ class RedisLockBackendTests extends AbstractLockBackendContractTests {
 	}
 
 	@Test
+	void redisTokensKeepIncreasingAcrossTheUpgradeFromPerNameCounters() throws Exception {
+		String name = uniqueName("upgrade");
+		// What versions before the single counter left for this lock: INCR of <prefix>{name}:token, never expiring.
+		new StringRedisTemplate(this.admin).opsForValue().set(this.prefix + "{" + name + "}:token", "1000");
+		NamedLock lock = newProcess().getLock(name);
+		assertThat(lock.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		assertThat(lock.fencingToken())
+			.as("a token after the upgrade must exceed 1000, the last one the resource saw for this lock")
+			.isGreaterThan(1000);
+		lock.unlock();
+		NamedLock other = newProcess().getLock(uniqueName("after-upgrade"));
+		assertThat(other.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+		assertThat(other.fencingToken()).as("the one counter continues above the upgraded name's token")
+			.isGreaterThan(1001);
+		other.unlock();
+	}
+
+	@Test
+	void anInterruptedAcquireLeavesNoOrphanedHoldBehind() throws Exception {
+		String name = uniqueName("interrupted");
+		NamedLock lock = newProcess().getLock(name);
+		Thread.currentThread().interrupt();
+		Throwable failure = null;
+		try {
+			lock.tryLock(Duration.ZERO, Duration.ofSeconds(20));
+		}
+		catch (Exception ex) {
+			failure = ex;
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(lock.isHeldByCurrentOwner()).isFalse();
+		assertThat(new StringRedisTemplate(this.admin).opsForValue().get(this.prefix + "{" + name + "}"))
+			.as("tryLock failed with " + failure + ", yet Redis holds the lock for this owner for the whole lease")
+			.isNull();
+	}
+
+	@Test
 	void tenThousandNamesLockedAndReleasedLeaveOnlyTheTokenCounter() throws Exception {
 		LockRegistry process = newProcess();
 		long firstToken = 0;

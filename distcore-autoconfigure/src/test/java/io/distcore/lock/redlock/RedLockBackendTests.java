@@ -228,7 +228,7 @@ class RedLockBackendTests extends AbstractLockBackendContractTests {
 		for (int node : orphaned) {
 			onServer(node, (redis) -> {
 				redis.set(lockKey(name), "owner", SetArgs.Builder.px(5_000));
-				return redis.incr(lockKey(name) + ":token");
+				return redis.incr(this.prefix + "token");
 			});
 		}
 		long start = System.nanoTime();
@@ -309,11 +309,73 @@ class RedLockBackendTests extends AbstractLockBackendContractTests {
 		assertThat(countersAtLeast(name, second)).isGreaterThanOrEqualTo(3);
 	}
 
+	@Test
+	void redLockLeavesNoKeyPerNameBehindAfterRelease() throws Exception {
+		RedLockBackend backend = directBackend();
+		for (int i = 0; i < 50; i++) {
+			String name = "order-" + i;
+			assertThat(backend.acquire(name, "owner", LEASE, Duration.ZERO)).isPresent();
+			assertThat(backend.release(name, "owner")).isTrue();
+		}
+		for (int node = 0; node < TestServices.redlockNodes().size(); node++) {
+			List<String> keys = onServer(node, (redis) -> redis.keys(this.prefix + "*"));
+			assertThat(keys)
+				.as("keys left on node %d after 50 names were locked and released", node)
+				.containsExactly(this.prefix + "token");
+		}
+	}
+
+	@Test
+	void redLockTokensKeepIncreasingAcrossTheUpgradeFromPerNameCounters() throws Exception {
+		String name = uniqueName("upgrade");
+		// What versions before the one counter per node left: a per-name counter on every node.
+		for (int node = 0; node < TestServices.redlockNodes().size(); node++) {
+			onServer(node, (redis) -> redis.set(lockKey(name) + ":token", "1000"));
+		}
+		RedLockBackend backend = directBackend();
+		Optional<LockGrant> grant = backend.acquire(name, "owner", LEASE, Duration.ZERO);
+		assertThat(grant).isPresent();
+		assertThat(grant.get().fencingToken()).isGreaterThan(1000);
+		assertThat(backend.release(name, "owner")).isTrue();
+		// The write-back lifted the majority's one counter: another name continues above it.
+		Optional<LockGrant> next = backend.acquire(uniqueName("after-upgrade"), "owner", LEASE, Duration.ZERO);
+		assertThat(next).isPresent();
+		assertThat(next.get().fencingToken()).isGreaterThan(grant.get().fencingToken());
+	}
+
+	@Test
+	void tokensIncreaseWhenEveryHoldIsGrantedByADifferentMajority() throws Exception {
+		RedLockBackend backend = directBackend();
+		String name = uniqueName("rotating");
+		int nodes = TestServices.redlockNodes().size();
+		long previous = 0;
+		List<String> backwards = new ArrayList<>();
+		for (int round = 0; round < 25; round++) {
+			// Two nodes refuse (another owner's key there), so each hold is granted by a different 3 of 5.
+			int a = round % nodes;
+			int b = (round * 2 + 1) % nodes;
+			onServer(a, (redis) -> redis.set(lockKey(name), "someone-else"));
+			onServer(b, (redis) -> redis.set(lockKey(name), "someone-else"));
+			Optional<LockGrant> grant = backend.acquire(name, "owner", LEASE, Duration.ZERO);
+			onServer(a, (redis) -> redis.del(lockKey(name)));
+			onServer(b, (redis) -> redis.del(lockKey(name)));
+			if (grant.isPresent()) {
+				if (grant.get().fencingToken() <= previous) {
+					backwards.add(previous + " then " + grant.get().fencingToken() + " (round " + round + ")");
+				}
+				previous = grant.get().fencingToken();
+				backend.release(name, "owner");
+			}
+		}
+		assertThat(previous).as("holds were granted").isPositive();
+		assertThat(backwards).isEmpty();
+	}
+
 	/** Reads the token counters on the servers themselves, behind the proxies. */
 	private int countersAtLeast(String name, long token) {
 		int count = 0;
 		for (int node = 0; node < TestServices.redlockNodes().size(); node++) {
-			String counter = onServer(node, (redis) -> redis.get(lockKey(name) + ":token"));
+			String counter = onServer(node, (redis) -> redis.get(this.prefix + "token"));
 			if (counter != null && Long.parseLong(counter) >= token) {
 				count++;
 			}
