@@ -343,6 +343,9 @@ public final class LockRegistry implements AutoCloseable {
 		/** A loss the backend reported while this hold was being acquired, and when it arrived. */
 		String earlyLoss;
 
+		/** This hold's place in the local queue of its name; ended with the hold. */
+		LocalHandOver.Turn turn;
+
 		long earlyLossAt;
 
 		Hold(String name, String owner, Duration lease, boolean watchdog) {
@@ -355,6 +358,15 @@ public final class LockRegistry implements AutoCloseable {
 		/** Whether this process may still assume it holds the lock: recorded, not lost, within its lease. */
 		boolean live(long now) {
 			return this.state == State.HELD && this.lostReason == null && now - this.liveUntil < 0;
+		}
+
+		/** How long local waiters must still queue behind this hold; see {@link LocalHandOver}. */
+		synchronized long excludesFor(long now) {
+			return switch (this.state) {
+				case ACQUIRING, RELEASING -> LocalHandOver.UNTIL_DONE;
+				case HELD -> (this.lostReason == null) ? this.liveUntil - now : 0;
+				case RELEASE_FAILED, ENDED -> 0;
+			};
 		}
 
 	}
@@ -372,6 +384,9 @@ public final class LockRegistry implements AutoCloseable {
 		private final LockBackend backend;
 
 		private final Map<String, Hold> holds = new ConcurrentHashMap<>();
+
+		/** Only the first local waiter of a name asks the backend; a release passes straight to the next. */
+		private final LocalHandOver handOver = new LocalHandOver();
 
 		/** Runs renewals, checks and the releases of {@link #close()}: a slow backend only ever blocks its own. */
 		private final ThreadPoolExecutor worker;
@@ -472,6 +487,15 @@ public final class LockRegistry implements AutoCloseable {
 				throws InterruptedException {
 			boolean recorded = false;
 			try {
+				LocalHandOver.Turn turn = this.handOver.await(hold.name, deadline);
+				if (turn == null) {
+					LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
+					return false;
+				}
+				synchronized (hold) {
+					hold.turn = turn;
+				}
+				turn.excludesFor(hold::excludesFor);
 				while (true) {
 					Optional<LockGrant> grant;
 					try {
@@ -620,6 +644,8 @@ public final class LockRegistry implements AutoCloseable {
 					hold.state = State.RELEASE_FAILED;
 					hold.notifyAll();
 				}
+				// The backend's lease decides from here; local waiters need not wait for a retry.
+				endTurn(hold);
 				if (ex instanceof LockBackendUnavailableException unavailable) {
 					LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, unavailable);
 				}
@@ -636,6 +662,17 @@ public final class LockRegistry implements AutoCloseable {
 				hold.state = State.ENDED;
 				cancelRenewal(hold);
 				hold.notifyAll();
+			}
+			endTurn(hold);
+		}
+
+		private void endTurn(Hold hold) {
+			LocalHandOver.Turn turn;
+			synchronized (hold) {
+				turn = hold.turn;
+			}
+			if (turn != null) {
+				turn.end();
 			}
 		}
 
