@@ -52,6 +52,11 @@ import org.springframework.util.Assert;
  * Acquisitions and last releases of one owner on one lock are serialized in this process: threads sharing an
  * explicit owner wait for each other's backend call, then enter the resulting hold, so a hold is either
  * recorded here in full (count, lease, watchdog) or released on the backend.
+ * <p>
+ * Threads of this process that want one name on one backend queue here, first come first served: only the
+ * head asks the backend, and a release passes to the next local waiter as soon as the backend has it, with a
+ * new fencing token from the backend, instead of at the waiter's next poll. A hold whose lease ran out, or that
+ * is lost, stops holding up the queue, so waits, leases and losses behave as without it.
  */
 public final class LockRegistry implements AutoCloseable {
 
