@@ -348,10 +348,10 @@ public final class LockRegistry implements AutoCloseable {
 		/** A loss the backend reported while this hold was being acquired, and when it arrived. */
 		String earlyLoss;
 
+		long earlyLossAt;
+
 		/** This hold's place in the local queue of its name; ended with the hold. */
 		LocalHandOver.Turn turn;
-
-		long earlyLossAt;
 
 		Hold(String name, String owner, Duration lease, boolean watchdog) {
 			this.name = name;
