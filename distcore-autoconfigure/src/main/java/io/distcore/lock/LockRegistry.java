@@ -54,6 +54,11 @@ import org.springframework.util.Assert;
  * Acquisitions and last releases of one owner on one lock are serialized in this process: threads sharing an
  * explicit owner wait for each other's backend call, then enter the resulting hold, so a hold is either
  * recorded here in full (count, lease, watchdog) or released on the backend.
+ * <p>
+ * Threads of this process that want one name on one backend queue here, first come first served: only the
+ * head asks the backend, and a release passes to the next local waiter as soon as the backend has it, with a
+ * new fencing token from the backend, instead of at the waiter's next poll. A hold whose lease ran out, or that
+ * is lost, stops holding up the queue, so waits, leases and losses behave as without it.
  */
 public final class LockRegistry implements AutoCloseable {
 
@@ -354,6 +359,9 @@ public final class LockRegistry implements AutoCloseable {
 
 		long earlyLossAt;
 
+		/** This hold's place in the local queue of its name; ended with the hold. */
+		LocalHandOver.Turn turn;
+
 		Hold(String name, String owner, Duration lease, boolean watchdog) {
 			this.name = name;
 			this.owner = owner;
@@ -364,6 +372,15 @@ public final class LockRegistry implements AutoCloseable {
 		/** Whether this process may still assume it holds the lock: recorded, not lost, within its lease. */
 		boolean live(long now) {
 			return this.state == State.HELD && this.lostReason == null && now - this.liveUntil < 0;
+		}
+
+		/** How long local waiters must still queue behind this hold; see {@link LocalHandOver}. */
+		synchronized long excludesFor(long now) {
+			return switch (this.state) {
+				case ACQUIRING, RELEASING -> LocalHandOver.UNTIL_DONE;
+				case HELD -> (this.lostReason == null) ? this.liveUntil - now : 0;
+				case RELEASE_FAILED, ENDED -> 0;
+			};
 		}
 
 	}
@@ -381,6 +398,9 @@ public final class LockRegistry implements AutoCloseable {
 		private final LockBackend backend;
 
 		private final Map<String, Hold> holds = new ConcurrentHashMap<>();
+
+		/** Only the first local waiter of a name asks the backend; a release passes straight to the next. */
+		private final LocalHandOver handOver = new LocalHandOver();
 
 		/** Runs renewals, checks and the releases of {@link #close()}: a slow backend only ever blocks its own. */
 		private final ThreadPoolExecutor worker;
@@ -481,6 +501,15 @@ public final class LockRegistry implements AutoCloseable {
 				throws InterruptedException {
 			boolean recorded = false;
 			try {
+				LocalHandOver.Turn turn = this.handOver.await(hold.name, deadline);
+				if (turn == null) {
+					LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
+					return false;
+				}
+				synchronized (hold) {
+					hold.turn = turn;
+				}
+				turn.excludesFor(hold::excludesFor);
 				while (true) {
 					Optional<LockGrant> grant;
 					try {
@@ -632,6 +661,8 @@ public final class LockRegistry implements AutoCloseable {
 					hold.state = State.RELEASE_FAILED;
 					hold.notifyAll();
 				}
+				// The backend's lease decides from here; local waiters need not wait for a retry.
+				endTurn(hold);
 				if (ex instanceof LockBackendUnavailableException unavailable) {
 					LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, unavailable);
 				}
@@ -648,6 +679,17 @@ public final class LockRegistry implements AutoCloseable {
 				hold.state = State.ENDED;
 				cancelRenewal(hold);
 				hold.notifyAll();
+			}
+			endTurn(hold);
+		}
+
+		private void endTurn(Hold hold) {
+			LocalHandOver.Turn turn;
+			synchronized (hold) {
+				turn = hold.turn;
+			}
+			if (turn != null) {
+				turn.end();
 			}
 		}
 

@@ -287,6 +287,55 @@ public abstract class AbstractLockBackendContractTests {
 	}
 
 	@Test
+	void handOversAmongLocalThreadsKeepTokensStrictlyIncreasingAndExclusion() throws Exception {
+		String name = uniqueName("hand-over");
+		LockRegistry registry = newProcess();
+		AtomicInteger inside = new AtomicInteger();
+		AtomicInteger maxInside = new AtomicInteger();
+		List<Long> tokens = new ArrayList<>();
+		int perThread = 10;
+		onThreads(8, (thread) -> {
+			for (int i = 0; i < perThread; i++) {
+				NamedLock lock = registry.getLock(name);
+				assertThat(lock.tryLock(HANG, Duration.ofSeconds(10))).isTrue();
+				try {
+					maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+					// Unsynchronized on purpose: only the lock keeps two threads from appending at once.
+					tokens.add(lock.fencingToken());
+					Thread.yield();
+					inside.decrementAndGet();
+				}
+				finally {
+					lock.unlock();
+				}
+			}
+		});
+		assertThat(maxInside.get()).isEqualTo(1);
+		assertThat(tokens).hasSize(8 * perThread).isSortedAccordingTo(Long::compare).doesNotHaveDuplicates();
+	}
+
+	@Test
+	void aLocalHolderThatNeverReleasesHoldsUpLocalWaitersOnlyForItsLease() throws Exception {
+		String name = uniqueName("local-lease");
+		LockRegistry registry = newProcess();
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			long deadToken = pool.submit(() -> {
+				NamedLock dead = registry.getLock(name);
+				assertThat(dead.tryLock(Duration.ZERO, shortLease())).isTrue();
+				return dead.fencingToken();
+			}).get(HANG.toSeconds(), TimeUnit.SECONDS);
+			NamedLock next = registry.getLock(name);
+			assertThat(next.tryLock(HANG, Duration.ofSeconds(30))).isTrue();
+			assertThat(next.fencingToken()).isGreaterThan(deadToken);
+			next.unlock();
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
 	void unlockAfterTheLeaseRanOutRaisesLockLost() throws Exception {
 		String name = uniqueName("expired");
 		NamedLock lock = newProcess().getLock(name);

@@ -2,11 +2,15 @@ package io.distcore.benchmarks.lock;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
+
+import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockRegistry;
 import io.distcore.support.InstanceId;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * What every lock benchmark shares: the servers, the lease and wait of every acquisition, the key of each
@@ -14,11 +18,13 @@ import io.distcore.support.InstanceId;
  */
 final class LockBenchmarks {
 
-	static final String REDIS_HOST = "127.0.0.1";
+	static final String REDIS_HOST = System.getProperty("distcore.bench.redis.host", "127.0.0.1");
 
-	static final int REDIS_PORT = 6379;
+	/** The shared server by default; {@link RoundTripCounts} points it at a private one to count commands. */
+	static final int REDIS_PORT = Integer.getInteger("distcore.bench.redis.port", 6379);
 
-	static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+	static final String POSTGRES_URL = System.getProperty("distcore.bench.postgres.url",
+			"jdbc:postgresql://127.0.0.1:5432/test");
 
 	static final String POSTGRES_USER = "postgres";
 
@@ -37,6 +43,12 @@ final class LockBenchmarks {
 	/** Connections per pool: enough for the contended threads plus a release, equal for every JDBC contender. */
 	static final int POOL_SIZE = 8;
 
+	/**
+	 * Wraps the driver's data source under each pool: {@link RoundTripCounts} sets a counting proxy before any
+	 * state is set up; the benchmarks leave it as the identity.
+	 */
+	static volatile UnaryOperator<DataSource> driverWrapper = UnaryOperator.identity();
+
 	private LockBenchmarks() {
 	}
 
@@ -50,8 +62,10 @@ final class LockBenchmarks {
 	static HikariDataSource postgres(String poolName) {
 		HikariDataSource dataSource = new HikariDataSource();
 		dataSource.setPoolName(poolName);
-		dataSource.setJdbcUrl(POSTGRES_URL);
-		dataSource.setUsername(POSTGRES_USER);
+		PGSimpleDataSource driver = new PGSimpleDataSource();
+		driver.setUrl(POSTGRES_URL);
+		driver.setUser(POSTGRES_USER);
+		dataSource.setDataSource(driverWrapper.apply(driver));
 		dataSource.setMaximumPoolSize(POOL_SIZE);
 		dataSource.setMinimumIdle(POOL_SIZE);
 		return dataSource;

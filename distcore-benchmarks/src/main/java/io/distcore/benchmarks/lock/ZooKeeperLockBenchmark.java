@@ -85,6 +85,10 @@ public class ZooKeeperLockBenchmark {
 			return this.basePath;
 		}
 
+		int serverPort() {
+			return this.server.getPort();
+		}
+
 		@Setup(Level.Trial)
 		public void startServer() throws Exception {
 			this.server = new TestingServer(true);
