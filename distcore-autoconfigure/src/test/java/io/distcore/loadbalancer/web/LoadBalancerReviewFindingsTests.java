@@ -1,0 +1,158 @@
+package io.distcore.loadbalancer.web;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.distcore.loadbalancer.DefaultLoadBalancer;
+import io.distcore.loadbalancer.Endpoint;
+import io.distcore.loadbalancer.RetryPolicy;
+import io.distcore.loadbalancer.ServiceBalancer;
+import io.distcore.loadbalancer.ServiceInstance;
+import io.distcore.loadbalancer.health.PassiveHealthPolicy;
+import io.distcore.loadbalancer.strategy.LeastConnectionsStrategy;
+import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.client.reactive.JdkClientHttpConnector;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A hostile review of the load balancer half of issue 9, against real HTTP servers on loopback: each test states
+ * what a Spring Cloud LoadBalancer, Envoy or Nginx user expects.
+ */
+class LoadBalancerReviewFindingsTests {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+	private static final Set<Integer> FAILURES = Set.of(500, 502, 503, 504);
+
+	private final List<TestHttpServer> servers = new ArrayList<>();
+
+	@AfterEach
+	void stopServers() {
+		this.servers.forEach(TestHttpServer::close);
+	}
+
+	// Spring Framework 7's RestClient does not close the response when the body is an InputStream (or an
+	// InputStreamResource): closing the stream is how the caller ends the exchange. The interceptor only counts
+	// ClientHttpResponse.close(), so every such call leaks one in-flight request on its instance for good.
+	@Test
+	void restClientInputStreamBodyClosedByTheCallerEndsTheInFlightCount() throws IOException {
+		TestHttpServer server = server("streamed");
+		server.streamSlowly(3, 10);
+		ServiceBalancer service = new ServiceBalancer("inventory", new LeastConnectionsStrategy(),
+				PassiveHealthPolicy.DEFAULT, RetryPolicy.NONE, FAILURES,
+				List.of(new ServiceInstance("inventory", server.url(), 1)));
+		RestClient client = restClient(service);
+		for (int i = 0; i < 5; i++) {
+			try (InputStream body = client.get().uri("http://inventory/stream").retrieve().body(InputStream.class)) {
+				assertThat(new String(body.readAllBytes())).isEqualTo("streamed".repeat(3));
+			}
+		}
+		Endpoint endpoint = service.endpoints().get(0);
+		await().atMost(TIMEOUT).untilAsserted(() -> assertThat(endpoint.inFlight()).as("in flight").isZero());
+	}
+
+	// Nginx least_conn compares conns / weight and breaks ties by weighted round robin; Envoy's least request with
+	// unequal weights schedules by weight / (active + 1). Both give a weight-3 and a weight-1 instance 3:1 of
+	// sequential traffic. The (in-flight + 1) / weight score sends every request of a client that waits for each
+	// answer to the heaviest instance: the light one gets nothing.
+	@Test
+	void leastConnectionsSharesSequentialTrafficByWeight() throws IOException {
+		TestHttpServer heavy = server("heavy");
+		TestHttpServer light = server("light");
+		ServiceBalancer service = new ServiceBalancer("inventory", new LeastConnectionsStrategy(),
+				PassiveHealthPolicy.DEFAULT, RetryPolicy.NONE, FAILURES,
+				List.of(new ServiceInstance("inventory", heavy.url(), 3), new ServiceInstance("inventory", light.url(), 1)));
+		RestClient client = restClient(service);
+		for (int i = 0; i < 200; i++) {
+			client.get().uri("http://inventory/x").retrieve().body(String.class);
+		}
+		assertThat(light.hits()).as("requests to the weight-1 instance of 200 (expected about 50)").isBetween(25, 75);
+	}
+
+	// Envoy's max_ejection_percent "will eject at least one host regardless of the value"; here the cap is
+	// floor(percent × instances), so an Envoy-style 10 % on fewer than 10 instances switches passive health off:
+	// an instance answering nothing but 500 keeps getting its share forever.
+	@Test
+	void ejectionCapAlwaysAllowsOneEjectionAsEnvoyDoes() throws IOException {
+		List<ServiceInstance> instances = new ArrayList<>();
+		TestHttpServer failing = server("failing");
+		failing.answer(500);
+		instances.add(new ServiceInstance("inventory", failing.url(), 1));
+		for (int i = 0; i < 4; i++) {
+			instances.add(new ServiceInstance("inventory", server("ok-" + i).url(), 1));
+		}
+		PassiveHealthPolicy health = new PassiveHealthPolicy(3, Duration.ofSeconds(30), Duration.ofMinutes(5), 0.10,
+				0.5, Duration.ZERO, 0.1);
+		ServiceBalancer service = new ServiceBalancer("inventory", new RoundRobinStrategy(), health, RetryPolicy.NONE,
+				FAILURES, instances);
+		RestClient client = restClient(service);
+		for (int i = 0; i < 100; i++) {
+			client.get().uri("http://inventory/x").exchange((request, response) -> response.getStatusCode().value());
+		}
+		assertThat(service.health().ejectedCount()).as("ejected").isEqualTo(1);
+		assertThat(failing.hits()).as("requests to the instance answering 500").isLessThan(10);
+	}
+
+	// Cancellation at any moment (a timeout, a disposed subscription) must end every exchange it started.
+	@Test
+	void webClientCancelledAtRandomMomentsLeaksNoInFlightRequest() throws IOException {
+		TestHttpServer a = server("a");
+		TestHttpServer b = server("b");
+		a.streamSlowly(3, 2);
+		b.streamSlowly(3, 2);
+		ServiceBalancer service = new ServiceBalancer("inventory", new LeastConnectionsStrategy(),
+				PassiveHealthPolicy.DEFAULT, RetryPolicy.DEFAULT, FAILURES,
+				List.of(new ServiceInstance("inventory", a.url(), 1), new ServiceInstance("inventory", b.url(), 1)));
+		WebClient client = WebClient.builder()
+			.clientConnector(new JdkClientHttpConnector())
+			.filter(new LoadBalancerExchangeFilter(new DefaultLoadBalancer(List.of(service)), null))
+			.build();
+		for (int i = 0; i < 300; i++) {
+			Disposable call = client.get().uri("http://inventory/x").retrieve().bodyToMono(String.class).subscribe(
+					(body) -> {
+					}, (error) -> {
+					});
+			sleepMicros(ThreadLocalRandom.current().nextInt(0, 8000));
+			call.dispose();
+		}
+		await().atMost(TIMEOUT).untilAsserted(() -> assertThat(service.endpoints())
+			.allSatisfy((endpoint) -> assertThat(endpoint.inFlight()).as(endpoint + " in flight").isZero()));
+	}
+
+	private static void sleepMicros(int micros) {
+		try {
+			Thread.sleep(micros / 1000, (micros % 1000) * 1000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private TestHttpServer server(String name) throws IOException {
+		TestHttpServer server = new TestHttpServer(name);
+		this.servers.add(server);
+		return server;
+	}
+
+	private static RestClient restClient(ServiceBalancer service) {
+		return RestClient.builder()
+			.requestFactory(new JdkClientHttpRequestFactory())
+			.requestInterceptor(new LoadBalancerInterceptor(new DefaultLoadBalancer(List.of(service)), null))
+			.build();
+	}
+
+}
