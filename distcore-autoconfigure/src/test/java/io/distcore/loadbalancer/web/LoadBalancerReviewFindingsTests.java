@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.distcore.loadbalancer.DefaultLoadBalancer;
 import io.distcore.loadbalancer.Endpoint;
@@ -105,6 +106,49 @@ class LoadBalancerReviewFindingsTests {
 		}
 		assertThat(service.health().ejectedCount()).as("ejected").isEqualTo(1);
 		assertThat(failing.hits()).as("requests to the instance answering 500").isLessThan(10);
+	}
+
+	// Envoy's ejection multiplier drops by one for every interval an instance stays healthy, so an instance that
+	// failed three times last week is ejected for the base time again. Here times-ejected only grows: after an
+	// hour of successes the next ejection of a once-flaky instance lasts 4 × the base time, and after enough of them
+	// every blip ejects it for max-ejection-time.
+	@Test
+	void ejectionMultiplierDecaysWhileTheInstanceStaysHealthy() throws IOException {
+		TestHttpServer flaky = server("flaky");
+		TestHttpServer steady = server("steady");
+		AtomicLong clock = new AtomicLong(1);
+		PassiveHealthPolicy health = new PassiveHealthPolicy(1, Duration.ofSeconds(10), Duration.ofMinutes(5), 0.5,
+				0.5, Duration.ZERO, 0.1);
+		ServiceBalancer service = new ServiceBalancer("inventory", new RoundRobinStrategy(), health, RetryPolicy.NONE,
+				FAILURES, List.of(new ServiceInstance("inventory", flaky.url(), 1),
+						new ServiceInstance("inventory", steady.url(), 1)),
+				clock::get);
+		RestClient client = restClient(service);
+		for (int ejection = 1; ejection <= 3; ejection++) {
+			flaky.answer(500);
+			while (!service.endpoints().get(0).health().isEjected()) {
+				client.get().uri("http://inventory/x").exchange((request, response) -> response.getStatusCode().value());
+			}
+			flaky.answer(200);
+			clock.addAndGet(Duration.ofSeconds(10L * ejection + 1).toNanos());
+			client.get().uri("http://inventory/x").retrieve().body(String.class);
+			assertThat(service.endpoints().get(0).health().isEjected()).isFalse();
+		}
+		// An hour of good answers from the flaky instance.
+		for (int i = 0; i < 60; i++) {
+			clock.addAndGet(Duration.ofMinutes(1).toNanos());
+			client.get().uri("http://inventory/x").retrieve().body(String.class);
+			client.get().uri("http://inventory/x").retrieve().body(String.class);
+		}
+		flaky.answer(500);
+		while (!service.endpoints().get(0).health().isEjected()) {
+			client.get().uri("http://inventory/x").exchange((request, response) -> response.getStatusCode().value());
+		}
+		flaky.answer(200);
+		clock.addAndGet(Duration.ofSeconds(11).toNanos());
+		client.get().uri("http://inventory/x").retrieve().body(String.class);
+		assertThat(service.endpoints().get(0).health().isEjected())
+			.as("still ejected 11 s into an ejection after an hour healthy (base ejection time 10 s)").isFalse();
 	}
 
 	// Cancellation at any moment (a timeout, a disposed subscription) must end every exchange it started.
