@@ -23,10 +23,12 @@ import reactor.core.Disposable;
 
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.client.reactive.JdkClientHttpConnector;
+import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -149,6 +151,29 @@ class LoadBalancerReviewFindingsTests {
 		client.get().uri("http://inventory/x").retrieve().body(String.class);
 		assertThat(service.endpoints().get(0).health().isEjected())
 			.as("still ejected 11 s into an ejection after an hour healthy (base ejection time 10 s)").isFalse();
+	}
+
+	// The interceptor's contract: "when every attempt failed, the last attempt's failure is thrown". When the only
+	// untried instance leaves during the back-off (a rolling deploy seen through discovery), the caller gets
+	// "every instance was tried already" instead, and the I/O error of the attempt that was made is lost.
+	@Test
+	void membershipShrinkingDuringTheBackoffStillThrowsTheLastAttemptsFailure() throws Exception {
+		TestHttpServer hangingUp = server("hanging-up");
+		hangingUp.hangUp();
+		TestHttpServer leaving = server("leaving");
+		ServiceInstance first = new ServiceInstance("inventory", hangingUp.url(), 1);
+		ServiceBalancer service = new ServiceBalancer("inventory", new RoundRobinStrategy(), PassiveHealthPolicy.DEFAULT,
+				new RetryPolicy(1, Duration.ofMillis(500), Set.of(502, 503, 504), false), FAILURES,
+				List.of(first, new ServiceInstance("inventory", leaving.url(), 1)));
+		Thread discovery = new Thread(() -> {
+			await().atMost(TIMEOUT).until(() -> hangingUp.hits() >= 1);
+			service.update(List.of(first));
+		});
+		discovery.start();
+		Throwable thrown = catchThrowable(() -> restClient(service).get().uri("http://inventory/x").retrieve()
+			.body(String.class));
+		discovery.join();
+		assertThat(thrown).isInstanceOf(ResourceAccessException.class);
 	}
 
 	// Cancellation at any moment (a timeout, a disposed subscription) must end every exchange it started.
