@@ -20,6 +20,9 @@ public final class InstanceHealth {
 
 	private volatile int timesEjected;
 
+	// End of the last ejection, as scheduled; meaningful once timesEjected > 0 and the instance is not ejected.
+	private volatile long lastEjectionEnd;
+
 	// Whether the instance is in the service's current membership; guarded by the service's monitor.
 	boolean member;
 
@@ -69,7 +72,8 @@ public final class InstanceHealth {
 	}
 
 	/**
-	 * How many times the instance was ejected so far.
+	 * The ejection multiplier as of the last ejection: how many times the instance was ejected, less one for
+	 * every base ejection time it had spent out of ejection before each of them.
 	 */
 	public int timesEjected() {
 		return this.timesEjected;
@@ -94,7 +98,12 @@ public final class InstanceHealth {
 		this.warmingUp = false;
 	}
 
+	long lastEjectionEnd() {
+		return this.lastEjectionEnd;
+	}
+
 	void endEjection() {
+		this.lastEjectionEnd = this.ejectedUntil;
 		this.ejectedUntil = NOT_EJECTED;
 		this.consecutiveFailures.set(0);
 	}

@@ -159,12 +159,11 @@ public final class ServiceHealth {
 			return;
 		}
 		synchronized (this) {
-			int max = (int) Math.floor(this.policy.maxEjectedShare() * this.members.length);
-			if (!instance.member || instance.isEjected() || this.ejected >= max) {
+			if (!instance.member || instance.isEjected() || this.ejected >= maxEjected()) {
 				return;
 			}
-			int times = instance.timesEjected() + 1;
 			long base = this.policy.baseEjectionTime().toNanos();
+			int times = decayedTimesEjected(instance, nanoTime, base) + 1;
 			long duration = Math.min(this.policy.maxEjectionTime().toNanos(),
 					(times > this.policy.maxEjectionTime().toNanos() / base) ? Long.MAX_VALUE : base * times);
 			// 0 means "not ejected", so an ejection ending exactly at nanoTime 0 is nudged by one nanosecond.
@@ -175,6 +174,25 @@ public final class ServiceHealth {
 			instance.eject(until, times);
 			this.ejected = earliestEnd(this.ejected, until);
 		}
+	}
+
+	// As Envoy's max_ejection_percent: a positive share allows at least one ejection once there are two members,
+	// so a share meant for a large cluster does not switch passive health off on a small one.
+	private int maxEjected() {
+		int members = this.members.length;
+		int max = (int) Math.floor(this.policy.maxEjectedShare() * members);
+		return (max == 0 && this.policy.maxEjectedShare() > 0 && members >= 2) ? 1 : max;
+	}
+
+	// As Envoy's ejection multiplier: one less for every base ejection time the instance spent out of ejection
+	// since its last one ended, so an instance that failed long ago is ejected for the base time again.
+	private static int decayedTimesEjected(InstanceHealth instance, long nanoTime, long base) {
+		int times = instance.timesEjected();
+		if (times == 0) {
+			return 0;
+		}
+		long healthyFor = nanoTime - instance.lastEjectionEnd();
+		return (healthyFor <= 0) ? times : (int) Math.max(0, times - healthyFor / base);
 	}
 
 	double warmUpFactor(InstanceHealth instance, long nanoTime) {

@@ -11,15 +11,17 @@ import io.distcore.loadbalancer.LoadBalancingStrategy;
 import org.springframework.util.Assert;
 
 /**
- * The instance with the fewest requests in flight relative to its weight: the lowest
- * {@code (in-flight + 1) / weight}. Small lists are scanned from a random start (so ties spread); lists larger
- * than a threshold use the power of two choices (Mitzenmacher; Envoy's default) in constant time: two instances
- * drawn at random in proportion to their weights (alias method), the lower score wins. Drawing by weight is what
- * makes the score hold: an instance at its share of the load ties with the others and is drawn as often as its
- * weight says, one above it loses more comparisons than it wins, so in-flight counts stay proportional to the
- * weights in expectation (a uniform draw would give a heavy instance only its 1/n of the draws).
+ * The instance with the fewest requests in flight relative to its weight, as Nginx's {@code least_conn}: the
+ * lowest {@code in-flight / weight}, ties broken at random in proportion to the weights, so sequential traffic
+ * (nothing in flight at each pick) is shared by weight rather than all sent to the heaviest instance. Small lists
+ * are scanned in full; lists larger than a threshold use the power of two choices (Mitzenmacher; Envoy's
+ * default) in constant time: two instances drawn at random in proportion to their weights (alias method), the
+ * lower score wins, the first drawn on a tie. Drawing by weight is what makes the score hold: an instance at its
+ * share of the load ties with the others and is drawn as often as its weight says, one above it loses more
+ * comparisons than it wins, so in-flight counts stay proportional to the weights in expectation (a uniform draw
+ * would give a heavy instance only its 1/n of the draws).
  * In-flight counts cover the whole exchange, including a streamed body, because the HTTP integrations end a
- * request only when its response is closed.
+ * request only when its response (or its streamed body) is closed.
  */
 public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 
@@ -73,32 +75,44 @@ public final class LeastConnectionsStrategy implements LoadBalancingStrategy {
 					boolean aEligible = eligible.test(a);
 					boolean bEligible = (b == a) ? aEligible : eligible.test(b);
 					if (aEligible && bEligible) {
-						return lessLoaded(a, b) ? a : b;
+						return (compareLoad(b, a) < 0) ? b : a;
 					}
 					if (aEligible || bEligible) {
 						return aEligible ? a : b;
 					}
 				}
 			}
-			return scan(eligible, random.nextInt(n));
+			return scan(eligible, random);
 		}
 
-		private Endpoint scan(Predicate<Endpoint> eligible, int start) {
+		// One pass: the least loaded eligible instance, a tie replacing the best so far with probability
+		// weight / (weight of the instances tied so far), which picks among the tied in proportion to their weights.
+		private Endpoint scan(Predicate<Endpoint> eligible, ThreadLocalRandom random) {
 			Endpoint best = null;
-			int n = this.endpoints.length;
-			for (int i = 0; i < n; i++) {
-				int index = start + i;
-				Endpoint endpoint = this.endpoints[(index < n) ? index : index - n];
-				if ((best == null || lessLoaded(endpoint, best)) && eligible.test(endpoint)) {
+			long tiedWeight = 0;
+			for (Endpoint endpoint : this.endpoints) {
+				int order = (best != null) ? compareLoad(endpoint, best) : -1;
+				if (order > 0 || !eligible.test(endpoint)) {
+					continue;
+				}
+				long weight = endpoint.scaledWeight();
+				if (order < 0) {
 					best = endpoint;
+					tiedWeight = weight;
+				}
+				else {
+					tiedWeight += weight;
+					if (random.nextLong(tiedWeight) < weight) {
+						best = endpoint;
+					}
 				}
 			}
 			return best;
 		}
 
-		// (a.inFlight + 1) / a.weight < (b.inFlight + 1) / b.weight, without division.
-		private static boolean lessLoaded(Endpoint a, Endpoint b) {
-			return (a.inFlight() + 1L) * b.scaledWeight() < (b.inFlight() + 1L) * a.scaledWeight();
+		// Sign of a.inFlight / a.weight - b.inFlight / b.weight, without division.
+		private static int compareLoad(Endpoint a, Endpoint b) {
+			return Long.compare((long) a.inFlight() * b.scaledWeight(), (long) b.inFlight() * a.scaledWeight());
 		}
 
 	}

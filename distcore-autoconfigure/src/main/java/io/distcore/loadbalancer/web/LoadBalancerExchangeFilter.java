@@ -45,7 +45,7 @@ public final class LoadBalancerExchangeFilter implements ExchangeFilterFunction 
 			return next.exchange(request);
 		}
 		String hashKey = HashKeys.resolve(request.attributes(), request.headers(), this.hashHeader);
-		return Mono.defer(() -> new Attempts(request, next, service, hashKey).attempt(0));
+		return Mono.defer(() -> new Attempts(request, next, service, hashKey).attempt(0, null));
 	}
 
 	/**
@@ -70,13 +70,19 @@ public final class LoadBalancerExchangeFilter implements ExchangeFilterFunction 
 			this.hashKey = hashKey;
 		}
 
-		Mono<ClientResponse> attempt(int retries) {
+		// lastFailure: the previous attempt's error, thrown instead when nothing is left to try (the instances left
+		// to try left the membership during the back-off); null after a retryable status, whose response is gone.
+		Mono<ClientResponse> attempt(int retries, Throwable lastFailure) {
 			Exchange exchange;
 			try {
 				exchange = this.service.start(this.hashKey, this.tried);
 			}
 			catch (NoAvailableInstanceException ex) {
-				return Mono.error(ex);
+				if (lastFailure == null) {
+					return Mono.error(ex);
+				}
+				lastFailure.addSuppressed(ex);
+				return Mono.error(lastFailure);
 			}
 			this.tried.add(exchange.instance());
 			boolean another = this.tried.size() < this.service.endpoints().size();
@@ -94,7 +100,7 @@ public final class LoadBalancerExchangeFilter implements ExchangeFilterFunction 
 					if (outcome instanceof Failure failure) {
 						exchange.failed();
 						if (another && retry.mayRetry(method, retries, !Requests.isConnectFailure(failure.error()))) {
-							return retryLater(retry, retries + 1);
+							return retryLater(retry, retries + 1, failure.error());
 						}
 						return Mono.error(failure.error());
 					}
@@ -102,7 +108,7 @@ public final class LoadBalancerExchangeFilter implements ExchangeFilterFunction 
 					int status = response.statusCode().value();
 					if (another && retry.isRetryableStatus(status) && retry.mayRetry(method, retries, true)) {
 						exchange.completed(status);
-						return response.releaseBody().then(retryLater(retry, retries + 1));
+						return response.releaseBody().then(retryLater(retry, retries + 1, null));
 					}
 					return Mono.just(response.mutate()
 						.body((body) -> body.doFinally((signal) -> exchange.completed(status)))
@@ -110,8 +116,8 @@ public final class LoadBalancerExchangeFilter implements ExchangeFilterFunction 
 				});
 		}
 
-		private Mono<ClientResponse> retryLater(RetryPolicy retry, int retries) {
-			Mono<ClientResponse> next = Mono.defer(() -> attempt(retries));
+		private Mono<ClientResponse> retryLater(RetryPolicy retry, int retries, Throwable lastFailure) {
+			Mono<ClientResponse> next = Mono.defer(() -> attempt(retries, lastFailure));
 			return retry.backoffBefore(retries).isZero() ? next
 					: Mono.delay(retry.backoffBefore(retries)).then(next);
 		}

@@ -1,5 +1,6 @@
 package io.distcore.loadbalancer.web;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -29,7 +30,9 @@ import org.springframework.util.Assert;
  * errors, timeouts and failure statuses feed passive health. Requests to other hosts pass through.
  * <p>
  * Throws {@link NoAvailableInstanceException} when the service has no instance; when every attempt failed, the
- * last attempt's failure is thrown (an {@link IOException} the client wraps, or the last response is returned).
+ * last attempt's failure is thrown (an {@link IOException} the client wraps, or the last response is returned),
+ * also when the instances left to try left the membership during the back-off (the
+ * {@link NoAvailableInstanceException} is then added to it as suppressed).
  */
 public final class LoadBalancerInterceptor implements ClientHttpRequestInterceptor {
 
@@ -59,11 +62,22 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 		RetryPolicy retry = service.retryPolicy();
 		String method = request.getMethod().name();
 		List<ServiceInstance> tried = new ArrayList<>(2);
+		IOException lastFailure = null;
 		for (int retries = 0;; retries++) {
 			if (retries > 0) {
 				Requests.sleep(retry.backoffBefore(retries));
 			}
-			Exchange exchange = service.start(hashKey, tried);
+			Exchange exchange;
+			try {
+				exchange = service.start(hashKey, tried);
+			}
+			catch (NoAvailableInstanceException ex) {
+				if (lastFailure == null) {
+					throw ex;
+				}
+				lastFailure.addSuppressed(ex);
+				throw lastFailure;
+			}
 			tried.add(exchange.instance());
 			boolean another = tried.size() < service.endpoints().size();
 			ClientHttpResponse response = null;
@@ -77,6 +91,7 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 				exchange.failed();
 				close(response);
 				if (another && retry.mayRetry(method, retries, !Requests.isConnectFailure(ex))) {
+					lastFailure = ex;
 					continue;
 				}
 				throw ex;
@@ -89,6 +104,8 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 			if (another && retry.isRetryableStatus(status) && retry.mayRetry(method, retries, true)) {
 				exchange.completed(status);
 				response.close();
+				// A response cannot be returned once closed: if nothing is left to try, the caller learns why.
+				lastFailure = null;
 				continue;
 			}
 			return new TrackedResponse(response, exchange, status);
@@ -118,7 +135,9 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 	}
 
 	/**
-	 * Ends the exchange when the client closes the response, after reading (or streaming) its body.
+	 * Ends the exchange when the client closes the response, after reading (or streaming) its body, or closes the
+	 * body: a client that hands the body to the caller as a stream leaves the response open, and closing the
+	 * stream is then the only end the exchange gets. Ending it twice is harmless.
 	 */
 	private static final class TrackedResponse implements ClientHttpResponse {
 
@@ -127,6 +146,8 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 		private final Exchange exchange;
 
 		private final int status;
+
+		private InputStream body;
 
 		TrackedResponse(ClientHttpResponse delegate, Exchange exchange, int status) {
 			this.delegate = delegate;
@@ -151,7 +172,22 @@ public final class LoadBalancerInterceptor implements ClientHttpRequestIntercept
 
 		@Override
 		public InputStream getBody() throws IOException {
-			return this.delegate.getBody();
+			if (this.body == null) {
+				this.body = new FilterInputStream(this.delegate.getBody()) {
+
+					@Override
+					public void close() throws IOException {
+						try {
+							super.close();
+						}
+						finally {
+							TrackedResponse.this.close();
+						}
+					}
+
+				};
+			}
+			return this.body;
 		}
 
 		@Override

@@ -67,6 +67,65 @@ class ServiceHealthTests {
 		assertThat(capped.ejectedCount()).isEqualTo(2);
 	}
 
+	// Envoy's max_ejection_percent "will eject at least one host regardless of the value": 10 % of 5 instances
+	// rounds down to none, which would switch passive health off on a small cluster.
+	@Test
+	void ejectionCapAlwaysAllowsOneEjectionAsEnvoyDoes() {
+		ServiceHealth service = new ServiceHealth(new PassiveHealthPolicy(3, Duration.ofSeconds(30),
+				Duration.ofMinutes(5), 0.10, 0.5, Duration.ZERO, 0.1));
+		InstanceHealth[] instances = members(service, 5);
+		fail(service, instances[0], 3, 0);
+		assertThat(instances[0].isEjected()).isTrue();
+		fail(service, instances[1], 3, 0);
+		assertThat(instances[1].isEjected()).isFalse();
+		assertThat(service.ejectedCount()).isEqualTo(1);
+
+		ServiceHealth none = new ServiceHealth(new PassiveHealthPolicy(3, Duration.ofSeconds(30),
+				Duration.ofMinutes(5), 0.0, 0.5, Duration.ZERO, 0.1));
+		InstanceHealth[] never = members(none, 5);
+		fail(none, never[0], 3, 0);
+		assertThat(none.ejectedCount()).isZero();
+
+		ServiceHealth single = new ServiceHealth(new PassiveHealthPolicy(3, Duration.ofSeconds(30),
+				Duration.ofMinutes(5), 0.10, 0.5, Duration.ZERO, 0.1));
+		InstanceHealth[] alone = members(single, 1);
+		fail(single, alone[0], 3, 0);
+		assertThat(single.ejectedCount()).isZero();
+	}
+
+	// Envoy's ejection multiplier drops by one for every interval an instance stays healthy: three ejections in a
+	// row grow it, an hour without ejection brings the next one back to the base time.
+	@Test
+	void ejectionMultiplierDecaysWhileTheInstanceStaysHealthy() {
+		ServiceHealth service = new ServiceHealth(new PassiveHealthPolicy(1, Duration.ofSeconds(10),
+				Duration.ofMinutes(5), 0.5, 0.5, Duration.ZERO, 0.1));
+		InstanceHealth instance = members(service, 2)[0];
+		long now = SECOND;
+		for (long seconds = 10; seconds <= 30; seconds += 10) {
+			fail(service, instance, 1, now);
+			now += seconds * SECOND;
+			service.endEjections(now);
+			assertThat(instance.isEjected()).isFalse();
+		}
+		assertThat(instance.timesEjected()).isEqualTo(3);
+		// 15 s healthy: one base ejection time, so the fourth ejection is 3 x 10 s, not 4 x.
+		now += 15 * SECOND;
+		fail(service, instance, 1, now);
+		service.endEjections(now + 30 * SECOND - 1);
+		assertThat(instance.isEjected()).isTrue();
+		service.endEjections(now + 30 * SECOND);
+		assertThat(instance.isEjected()).isFalse();
+		now += 30 * SECOND;
+		// An hour healthy: back to the base time.
+		now += 3600 * SECOND;
+		fail(service, instance, 1, now);
+		assertThat(instance.timesEjected()).isEqualTo(1);
+		service.endEjections(now + 10 * SECOND - 1);
+		assertThat(instance.isEjected()).isTrue();
+		service.endEjections(now + 10 * SECOND);
+		assertThat(instance.isEjected()).as("ejected for the base time after an hour healthy").isFalse();
+	}
+
 	@Test
 	void returningInstanceWarmsUpLinearly() {
 		AtomicLong clock = new AtomicLong();

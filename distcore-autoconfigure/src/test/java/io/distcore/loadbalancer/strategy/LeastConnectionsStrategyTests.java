@@ -58,6 +58,24 @@ class LeastConnectionsStrategyTests {
 		assertThat(endpoints.get(1).inFlight()).isBetween(99, 101);
 	}
 
+	// Nginx least_conn: with nothing in flight at each pick (a client that waits for each answer), the tie is broken
+	// by weight, so weights 3 and 1 share the traffic 3:1 instead of the heavier instance taking all of it.
+	@Test
+	void leastConnectionsSharesSequentialTrafficByWeight() {
+		List<Endpoint> endpoints = Endpoints.weighted(3, 1);
+		InstanceSelector selector = new LeastConnectionsStrategy().create(endpoints, null);
+		int light = 0;
+		for (int i = 0; i < 4000; i++) {
+			Endpoint picked = selector.select(null, (endpoint) -> true);
+			picked.requestStarted();
+			picked.requestEnded();
+			if (picked == endpoints.get(1)) {
+				light++;
+			}
+		}
+		assertThat(light).as("picks of the weight-1 instance of 4000 (expected about 1000)").isBetween(800, 1200);
+	}
+
 	@Test
 	void powerOfTwoChoicesKeepsALargeListBalanced() {
 		List<Endpoint> endpoints = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 import io.distcore.loadbalancer.DefaultLoadBalancer;
 import io.distcore.loadbalancer.NoAvailableInstanceException;
@@ -13,9 +14,11 @@ import io.distcore.loadbalancer.RetryPolicy;
 import io.distcore.loadbalancer.ServiceBalancer;
 import io.distcore.loadbalancer.ServiceInstance;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
+import io.distcore.loadbalancer.strategy.LeastConnectionsStrategy;
 import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -24,6 +27,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -32,6 +36,8 @@ import static org.awaitility.Awaitility.await;
 class LoadBalancerExchangeFilterTests {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+	private static final Set<Integer> FAILURES = Set.of(500, 502, 503, 504);
 
 	private final List<TestHttpServer> servers = new ArrayList<>();
 
@@ -116,6 +122,55 @@ class LoadBalancerExchangeFilterTests {
 		ServiceBalancer service = new ServiceBalancer("inventory", new RoundRobinStrategy(), List.of());
 		assertThat(client(service).get().uri(direct.url() + "/x").retrieve().bodyToMono(String.class).block(TIMEOUT))
 			.isEqualTo("direct");
+	}
+
+	// The WebClient counterpart of the interceptor's test of the same name.
+	@Test
+	void membershipShrinkingDuringTheBackoffStillThrowsTheLastAttemptsFailure() throws Exception {
+		TestHttpServer hangingUp = server("hanging-up");
+		hangingUp.hangUp();
+		TestHttpServer leaving = server("leaving");
+		LeavingDuringBackoff membership = new LeavingDuringBackoff(hangingUp, leaving, FAILURES);
+		WebClient client = client(membership.service());
+		Throwable thrown = catchThrowable(() -> client.get().uri("http://inventory/x").retrieve()
+			.bodyToMono(String.class).block(TIMEOUT));
+		membership.awaitLeft();
+		assertThat(thrown).isNotInstanceOf(NoAvailableInstanceException.class);
+		assertThat(thrown).hasRootCauseInstanceOf(IOException.class);
+		assertThat(thrown.getSuppressed()).anyMatch(NoAvailableInstanceException.class::isInstance);
+		assertThat(leaving.hits()).isZero();
+	}
+
+	// Cancellation at any moment (a timeout, a disposed subscription) must end every exchange it started.
+	@Test
+	void webClientCancelledAtRandomMomentsLeaksNoInFlightRequest() throws IOException {
+		TestHttpServer a = server("a");
+		TestHttpServer b = server("b");
+		a.streamSlowly(3, 2);
+		b.streamSlowly(3, 2);
+		ServiceBalancer service = new ServiceBalancer("inventory", new LeastConnectionsStrategy(),
+				PassiveHealthPolicy.DEFAULT, RetryPolicy.DEFAULT, FAILURES,
+				List.of(new ServiceInstance("inventory", a.url(), 1), new ServiceInstance("inventory", b.url(), 1)));
+		WebClient client = client(service);
+		for (int i = 0; i < 300; i++) {
+			Disposable call = client.get().uri("http://inventory/x").retrieve().bodyToMono(String.class).subscribe(
+					(body) -> {
+					}, (error) -> {
+					});
+			sleepMicros(ThreadLocalRandom.current().nextInt(0, 8000));
+			call.dispose();
+		}
+		await().atMost(TIMEOUT).untilAsserted(() -> assertThat(service.endpoints())
+			.allSatisfy((endpoint) -> assertThat(endpoint.inFlight()).as(endpoint + " in flight").isZero()));
+	}
+
+	private static void sleepMicros(int micros) {
+		try {
+			Thread.sleep(micros / 1000, (micros % 1000) * 1000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	private TestHttpServer server(String name) throws IOException {

@@ -24,6 +24,7 @@ import io.distcore.loadbalancer.ServiceBalancer;
 import io.distcore.loadbalancer.ServiceInstance;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.strategy.ConsistentHashStrategy;
+import io.distcore.loadbalancer.strategy.LeastConnectionsStrategy;
 import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
 import io.distcore.loadbalancer.strategy.SmoothWeightedRoundRobinStrategy;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +41,7 @@ import org.springframework.web.client.RestTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -274,6 +276,43 @@ class LoadBalancerInterceptorTests {
 			}
 		}
 		assertThat(owners).containsExactlyInAnyOrder("a", "b", "c");
+	}
+
+	// Spring Framework 7's RestClient leaves the response open when the body is an InputStream: closing the stream
+	// is the only end the exchange gets.
+	@Test
+	void restClientInputStreamBodyClosedByTheCallerEndsTheInFlightCount() throws IOException {
+		TestHttpServer server = server("streamed");
+		server.streamSlowly(3, 10);
+		ServiceBalancer service = new ServiceBalancer("inventory", new LeastConnectionsStrategy(),
+				PassiveHealthPolicy.DEFAULT, RetryPolicy.NONE, FAILURES, instances("inventory", server));
+		RestClient client = client(service);
+		for (int i = 0; i < 5; i++) {
+			try (InputStream body = client.get().uri("http://inventory/stream").retrieve().body(InputStream.class)) {
+				assertThat(new String(body.readAllBytes())).isEqualTo("streamed".repeat(3));
+			}
+		}
+		Endpoint endpoint = service.endpoints().get(0);
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(endpoint.inFlight()).as("in flight").isZero());
+	}
+
+	// The instance left to try leaves during the back-off (a rolling deploy seen through discovery): the caller
+	// still gets the I/O error of the attempt that was made, with the reason nothing else was tried attached.
+	@Test
+	void membershipShrinkingDuringTheBackoffStillThrowsTheLastAttemptsFailure() throws Exception {
+		TestHttpServer hangingUp = server("hanging-up");
+		hangingUp.hangUp();
+		TestHttpServer leaving = server("leaving");
+		LeavingDuringBackoff membership = new LeavingDuringBackoff(hangingUp, leaving, FAILURES);
+		RestClient client = client(membership.service());
+		Throwable thrown = catchThrowable(() -> client.get().uri("http://inventory/x").retrieve()
+			.body(String.class));
+		membership.awaitLeft();
+		assertThat(thrown).isInstanceOf(ResourceAccessException.class);
+		assertThat(thrown.getCause()).isInstanceOf(IOException.class);
+		assertThat(thrown.getCause().getSuppressed()).singleElement().isInstanceOf(NoAvailableInstanceException.class);
+		assertThat(leaving.hits()).isZero();
 	}
 
 	// The response as the balancer sees it, counting its closes.
