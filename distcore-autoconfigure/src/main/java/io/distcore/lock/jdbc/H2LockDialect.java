@@ -20,7 +20,7 @@ final class H2LockDialect extends JdbcLockDialect {
 				USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(255)),
 						DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP(3)))) s (name, owner, expires_at)
 				ON l.name = s.name
-				WHEN MATCHED AND (l.expires_at <= CURRENT_TIMESTAMP(3) OR l.owner = s.owner) THEN
+				WHEN MATCHED AND (l.owner IS NULL OR l.expires_at <= CURRENT_TIMESTAMP(3) OR l.owner = s.owner) THEN
 					UPDATE SET owner = s.owner, token = l.token + 1, expires_at = s.expires_at
 				WHEN NOT MATCHED THEN
 					INSERT (name, owner, token, expires_at) VALUES (s.name, s.owner,

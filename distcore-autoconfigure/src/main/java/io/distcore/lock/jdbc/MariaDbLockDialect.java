@@ -23,7 +23,7 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 	private static final String TAKE_OVER = """
 			UPDATE %s SET owner = ?, token = LAST_INSERT_ID(token + 1),
 			expires_at = UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND
-			WHERE name = ? AND (expires_at <= UTC_TIMESTAMP(3) OR owner = ?)
+			WHERE name = ? AND (owner IS NULL OR expires_at <= UTC_TIMESTAMP(3) OR owner = ?)
 			""";
 
 	// Creates the row of a lock not taken before (or purged) with the token floor + 1, remembered by LAST_INSERT_ID;
