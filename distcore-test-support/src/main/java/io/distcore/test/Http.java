@@ -39,6 +39,18 @@ public final class Http {
 			.POST(HttpRequest.BodyPublishers.ofString(json)));
 	}
 
+	/**
+	 * {@code POST url} with an empty body and the given headers.
+	 * @param url absolute URL
+	 * @param headers request headers
+	 * @return the response
+	 */
+	public static Response postWithHeaders(String url, java.util.Map<String, String> headers) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody());
+		headers.forEach(request::header);
+		return send(request);
+	}
+
 	private static Response send(HttpRequest.Builder request) {
 		try {
 			HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
