@@ -15,7 +15,6 @@ import io.distcore.tcc.TccParticipant;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.ValueSerializer;
 import tools.jackson.databind.deser.AbstractDeserializer;
@@ -202,9 +201,9 @@ public final class TccActionRegistry implements SmartInitializingSingleton {
 		}
 		try {
 			ValueSerializer<Object> serializer = this.objectMapper._serializationContext().findValueSerializer(type);
-			if (serializer instanceof UnknownSerializer
-					&& this.objectMapper.isEnabled(SerializationFeature.FAIL_ON_EMPTY_BEANS)) {
-				return "Jackson finds no properties to write";
+			// Whether or not FAIL_ON_EMPTY_BEANS is on (Jackson 3 turns it off), nothing of the value would be stored.
+			if (serializer instanceof UnknownSerializer) {
+				return "Jackson finds no properties to write, so confirm and cancel would get an empty value";
 			}
 			ValueDeserializer<Object> deserializer = this.objectMapper._deserializationContext()
 				.findRootValueDeserializer(type);
