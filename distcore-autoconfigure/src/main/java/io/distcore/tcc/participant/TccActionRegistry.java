@@ -2,6 +2,7 @@ package io.distcore.tcc.participant;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +22,7 @@ import tools.jackson.databind.deser.AbstractDeserializer;
 import tools.jackson.databind.deser.bean.BeanDeserializerBase;
 import tools.jackson.databind.ser.impl.UnknownSerializer;
 
+import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -79,10 +81,15 @@ public final class TccActionRegistry implements SmartInitializingSingleton {
 				continue;
 			}
 			Class<?> userClass = ClassUtils.getUserClass(type);
-			Map<Method, TccAction> methods = MethodIntrospector.selectMethods(userClass,
+			if (Proxy.isProxyClass(type) && this.beanFactory.isSingleton(beanName)) {
+				// An interface-based proxy hides its target's class and annotations; singletons exist by now.
+				userClass = AopProxyUtils.ultimateTargetClass(this.beanFactory.getBean(beanName));
+			}
+			Class<?> actionClass = userClass;
+			Map<Method, TccAction> methods = MethodIntrospector.selectMethods(actionClass,
 					(MethodIntrospector.MetadataLookup<TccAction>) (method) -> AnnotatedElementUtils
 						.findMergedAnnotation(method, TccAction.class));
-			methods.forEach((method, annotation) -> register(beanName, type, userClass, method, annotation));
+			methods.forEach((method, annotation) -> register(beanName, type, actionClass, method, annotation));
 		}
 		if (!this.byName.isEmpty() && this.beanFactory.getBeanNamesForType(TccParticipant.class).length == 0) {
 			throw new IllegalStateException("@TccAction methods " + this.byName.keySet() + " need a participant: "

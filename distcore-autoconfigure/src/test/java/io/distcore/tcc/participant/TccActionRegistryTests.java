@@ -160,6 +160,30 @@ class TccActionRegistryTests {
 			.run((context) -> assertStartupFailure(context, "distcore.tcc.barrier-table"));
 	}
 
+	@Test
+	void behindAnInterfaceProxyConfirmAndCancelMustBeOnTheInterface() {
+		withDatabase().withPropertyValues("spring.aop.proxy-target-class=false")
+			.withBean("charging", Charging.class, ChargingWithHiddenCancel::new)
+			.run((context) -> assertStartupFailure(context, "ChargingWithHiddenCancel.charge of bean 'charging'",
+					"cancelMethod 'rollback' cannot be called through the bean's proxy"));
+	}
+
+	@Test
+	void behindAnInterfaceProxyTheActionRunsAndConfirmGoesThroughTheProxy() {
+		withDatabase().withPropertyValues("spring.aop.proxy-target-class=false")
+			.withBean("charging", Charging.class, ChargingOnInterface::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				Charging charging = context.getBean(Charging.class);
+				assertThat(java.lang.reflect.Proxy.isProxyClass(charging.getClass())).isTrue();
+				try (TccBinding.Scope scope = TccBinding.bind(new InboundBranch("x-jdk", "1"))) {
+					charging.charge("acct-1");
+				}
+				context.getBean(TccParticipant.class).complete("x-jdk", "1", Phase.CONFIRM);
+				assertThat(charging.confirmed()).isEqualTo("acct-1");
+			});
+	}
+
 	private boolean tableExists() {
 		return new JdbcTemplate(this.dataSource).queryForObject(
 				"SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)", Integer.class,
@@ -175,6 +199,68 @@ class TccActionRegistryTests {
 		for (String fragment : fragments) {
 			assertThat(failure).hasMessageContaining(fragment);
 		}
+	}
+
+	interface Charging {
+
+		void charge(String account);
+
+		void commit(TccContext context);
+
+		String confirmed();
+
+	}
+
+	static class ChargingWithHiddenCancel implements Charging {
+
+		@Override
+		@TccAction(confirmMethod = "commit", cancelMethod = "rollback")
+		public void charge(String account) {
+		}
+
+		@Override
+		public void commit(TccContext context) {
+		}
+
+		public void rollback(TccContext context) {
+		}
+
+		@Override
+		public String confirmed() {
+			return null;
+		}
+
+	}
+
+	interface ChargingPhases extends Charging {
+
+		void rollback(TccContext context);
+
+	}
+
+	static class ChargingOnInterface implements ChargingPhases {
+
+		private volatile String confirmed;
+
+		@Override
+		@TccAction(confirmMethod = "commit", cancelMethod = "rollback")
+		public void charge(String account) {
+		}
+
+		@Override
+		public void commit(TccContext context) {
+			this.confirmed = context.argument("account", String.class);
+		}
+
+		@Override
+		public void rollback(TccContext context) {
+		}
+
+		@Override
+		public String confirmed() {
+			return this.confirmed;
+		}
+
 	}
 
 	static class MissingConfirm {
