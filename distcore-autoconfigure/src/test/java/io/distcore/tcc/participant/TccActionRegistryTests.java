@@ -7,6 +7,10 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import io.distcore.autoconfigure.DistcoreAutoConfiguration;
+import io.distcore.lock.DistributedLock;
+import io.distcore.lock.LockRegistry;
+import io.distcore.lock.autoconfigure.LockAutoConfiguration;
 import io.distcore.tcc.Phase;
 import io.distcore.tcc.TccAction;
 import io.distcore.tcc.TccBinding;
@@ -33,7 +37,10 @@ import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -184,6 +191,23 @@ class TccActionRegistryTests {
 			});
 	}
 
+	@Test
+	void aLockedTransactionalActionRunsItsTryAndConfirmThroughAllItsProxies() {
+		withDatabase()
+			.withConfiguration(AutoConfigurations.of(DistcoreAutoConfiguration.class, LockAutoConfiguration.class))
+			.withPropertyValues("distcore.lock.backend=local")
+			.withBean("locked", LockedAction.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				LockedAction locked = context.getBean(LockedAction.class);
+				try (TccBinding.Scope scope = TccBinding.bind(new InboundBranch("x-locked", "1"))) {
+					locked.reserve("A1");
+				}
+				context.getBean(TccParticipant.class).complete("x-locked", "1", Phase.CONFIRM);
+				assertThat(locked.log()).containsExactly("try A1 locked=true tx=true", "confirm A1 locked=true tx=true");
+			});
+	}
+
 	private boolean tableExists() {
 		return new JdbcTemplate(this.dataSource).queryForObject(
 				"SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)", Integer.class,
@@ -259,6 +283,39 @@ class TccActionRegistryTests {
 		@Override
 		public String confirmed() {
 			return this.confirmed;
+		}
+
+	}
+
+	@Transactional
+	static class LockedAction {
+
+		private final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+		@Autowired
+		private LockRegistry locks;
+
+		@DistributedLock(key = "#sku")
+		@TccAction(confirmMethod = "commit", cancelMethod = "rollback")
+		public void reserve(String sku) {
+			record("try " + sku);
+		}
+
+		@DistributedLock(name = "commit")
+		public void commit(TccContext context) {
+			record("confirm " + context.argument("sku", String.class));
+		}
+
+		public void rollback(TccContext context) {
+		}
+
+		public List<String> log() {
+			return this.log;
+		}
+
+		private void record(String what) {
+			this.log.add(what + " locked=" + !this.locks.holds().isEmpty()
+					+ " tx=" + TransactionSynchronizationManager.isActualTransactionActive());
 		}
 
 	}
