@@ -118,7 +118,7 @@ abstract class AbstractTccParticipantTests {
 			participant.complete(transaction.xid(), "1", Phase.CONFIRM);
 			assertThat(effects(transaction.xid(), "1", "TRY")).containsExactly("A1x3");
 			// The generic List<Item> comes back as Items, the int as an Integer, the put value as put.
-			assertThat(effects(transaction.xid(), "1", "CONFIRM")).containsExactly("A1x3 items=x:1,y:2 note=R-A1");
+			assertThat(effects(transaction.xid(), "1", "CONFIRM")).containsExactly("A1x3 items=x:1,y:2 note=R-A1 first=x");
 			assertThat(effects(transaction.xid(), "1", "CANCEL")).isEmpty();
 		});
 	}
@@ -256,6 +256,54 @@ abstract class AbstractTccParticipantTests {
 			}
 			assertThat(effects(xid, "1", "TRY")).containsExactly("H8x5");
 			assertThat(effects(xid, "1", "CANCEL")).containsExactly("H8x5 note=R-H8");
+		});
+	}
+
+	@Test
+	void aCancelWaitingForATryThatThenFailsIsAnEmptyRollback() throws Exception {
+		run((context) -> {
+			String xid = xid();
+			Hooks hooks = context.getBean(Hooks.class);
+			hooks.entered = new CountDownLatch(1);
+			hooks.release = new CountDownLatch(1);
+			hooks.failTry = true;
+			TccParticipant participant = context.getBean(TccParticipant.class);
+			ExecutorService threads = Executors.newFixedThreadPool(2);
+			try {
+				Future<Object> tried = threads.submit(
+						() -> inbound(xid, "1", () -> context.getBean(Inventory.class).reserve("J9", 1, List.of())));
+				assertThat(hooks.entered.await(30, TimeUnit.SECONDS)).isTrue();
+				Future<?> cancel = threads.submit(() -> participant.complete(xid, "1", Phase.CANCEL));
+				Thread.sleep(300);
+				hooks.release.countDown();
+				assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+					.isThrownBy(() -> tried.get(60, TimeUnit.SECONDS))
+					.withRootCauseInstanceOf(IllegalStateException.class);
+				cancel.get(60, TimeUnit.SECONDS);
+			}
+			finally {
+				hooks.release.countDown();
+				threads.shutdownNow();
+			}
+			assertThat(allEffects(xid)).isEmpty();
+			hooks.entered = null;
+			hooks.failTry = false;
+			assertThatExceptionOfType(TccTryRefusedException.class)
+				.isThrownBy(() -> inbound(xid, "1", () -> context.getBean(Inventory.class).reserve("J9", 1, List.of())));
+			assertThat(allEffects(xid)).isEmpty();
+		});
+	}
+
+	@Test
+	void aConfirmOfABranchThatNeverTriedFailsAndRecordsNothing() {
+		run((context) -> {
+			String xid = xid();
+			TccParticipant participant = context.getBean(TccParticipant.class);
+			assertThatExceptionOfType(TccException.class).isThrownBy(() -> participant.complete(xid, "1", Phase.CONFIRM))
+				.withMessageContaining("its try never ran here");
+			assertThat(barrierRows(xid)).isZero();
+			assertThatExceptionOfType(IllegalArgumentException.class)
+				.isThrownBy(() -> participant.complete(xid, "1", Phase.TRY));
 		});
 	}
 
@@ -465,6 +513,7 @@ abstract class AbstractTccParticipantTests {
 			TccContext context = TccContext.current();
 			record(context, sku + "x" + quantity);
 			context.put("note", "R-" + sku);
+			context.put("first", items.isEmpty() ? null : items.get(0));
 			CountDownLatch entered = this.hooks.entered;
 			if (entered != null) {
 				entered.countDown();
@@ -486,7 +535,9 @@ abstract class AbstractTccParticipantTests {
 				Item item = items.get(i);
 				detail.append((i > 0) ? "," : "").append(item.name()).append(':').append(item.count());
 			}
-			record(context, detail + " note=" + context.get("note", String.class));
+			Item first = context.get("first", Item.class);
+			record(context, detail + " note=" + context.get("note", String.class)
+					+ ((first != null) ? " first=" + first.name() : ""));
 			if (this.hooks.failConfirm) {
 				throw new IllegalStateException("confirm failed");
 			}
