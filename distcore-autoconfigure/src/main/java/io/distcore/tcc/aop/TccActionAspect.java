@@ -7,9 +7,9 @@ import io.distcore.tcc.TccBinding;
 import io.distcore.tcc.TccBinding.ActiveTransaction;
 import io.distcore.tcc.TccBinding.InboundBranch;
 import io.distcore.tcc.TccException;
-import io.distcore.tcc.participant.JdbcTccParticipant;
 import io.distcore.tcc.participant.TccActionDefinition;
 import io.distcore.tcc.participant.TccActionRegistry;
+import io.distcore.tcc.participant.TccTryRunner;
 import org.aopalliance.aop.Advice;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -42,7 +42,7 @@ public final class TccActionAspect extends AbstractPointcutAdvisor {
 	 * @param participant runs the try, looked up at the first call
 	 * @param order order of the advice
 	 */
-	public TccActionAspect(Supplier<TccActionRegistry> registry, Supplier<JdbcTccParticipant> participant, int order) {
+	public TccActionAspect(Supplier<TccActionRegistry> registry, Supplier<TccTryRunner> participant, int order) {
 		this.interceptor = (invocation) -> invoke(invocation, registry.get(), participant.get());
 		setOrder(order);
 	}
@@ -58,7 +58,7 @@ public final class TccActionAspect extends AbstractPointcutAdvisor {
 	}
 
 	private static Object invoke(MethodInvocation invocation, TccActionRegistry registry,
-			JdbcTccParticipant participant) throws Throwable {
+			TccTryRunner participant) throws Throwable {
 		Class<?> targetClass = (invocation.getThis() != null) ? AopUtils.getTargetClass(invocation.getThis())
 				: invocation.getMethod().getDeclaringClass();
 		TccActionDefinition action = registry.forMethod(invocation.getMethod(), targetClass);

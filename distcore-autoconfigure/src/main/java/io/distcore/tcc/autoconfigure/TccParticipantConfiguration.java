@@ -7,11 +7,11 @@ import javax.sql.DataSource;
 
 import io.distcore.support.AutoCommitJdbc;
 import io.distcore.support.InitializeSchema;
-import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.aop.TccActionAspect;
 import io.distcore.tcc.participant.JdbcTccParticipant;
 import io.distcore.tcc.participant.TccActionRegistry;
 import io.distcore.tcc.participant.TccBarrierStore;
+import io.distcore.tcc.participant.TccTryRunner;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -34,9 +34,8 @@ import org.springframework.transaction.PlatformTransactionManager;
  * PlatformTransactionManager, and touch the database only at the first phase they run.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnClass(name = { "tools.jackson.databind.json.JsonMapper", "org.springframework.jdbc.core.JdbcTemplate",
-		"org.springframework.transaction.support.TransactionTemplate", "org.aopalliance.intercept.MethodInterceptor",
-		"org.springframework.aop.support.AbstractPointcutAdvisor", "org.springframework.boot.jdbc.EmbeddedDatabaseConnection" })
+@ConditionalOnClass(name = { "tools.jackson.databind.json.JsonMapper", "org.aopalliance.intercept.MethodInterceptor",
+		"org.springframework.aop.support.AbstractPointcutAdvisor" })
 class TccParticipantConfiguration {
 
 	/**
@@ -47,7 +46,7 @@ class TccParticipantConfiguration {
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	@ConditionalOnMissingBean
 	static TccActionAspect tccActionAspect(ObjectProvider<TccActionRegistry> registry,
-			ObjectProvider<JdbcTccParticipant> participant, Environment environment) {
+			ObjectProvider<TccTryRunner> participant, Environment environment) {
 		TccProperties properties = Binder.get(environment).bindOrCreate("distcore.tcc", TccProperties.class);
 		return new TccActionAspect(registry::getObject, participant::getObject, properties.getAspectOrder());
 	}
@@ -59,7 +58,11 @@ class TccParticipantConfiguration {
 		return new TccActionRegistry(beanFactory, jsonMapper.getIfUnique(() -> JsonMapper.builder().build()));
 	}
 
+	/** Without spring-jdbc or a single DataSource there is no participant, and actions fail the startup. */
 	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "org.springframework.jdbc.core.JdbcTemplate",
+			"org.springframework.transaction.support.TransactionTemplate",
+			"org.springframework.boot.jdbc.EmbeddedDatabaseConnection" })
 	@ConditionalOnSingleCandidate(DataSource.class)
 	static class BarrierConfiguration {
 
@@ -76,7 +79,7 @@ class TccParticipantConfiguration {
 		}
 
 		@Bean
-		@ConditionalOnMissingBean(TccParticipant.class)
+		@ConditionalOnMissingBean
 		@ConditionalOnSingleCandidate(PlatformTransactionManager.class)
 		JdbcTccParticipant tccParticipant(TccActionRegistry registry, TccBarrierStore barrier,
 				PlatformTransactionManager transactionManager, ObjectProvider<JsonMapper> jsonMapper,

@@ -42,7 +42,7 @@ import org.springframework.util.Assert;
  * is reported done only once the first delivery's work committed. Rows of branches finished longer than the
  * retention ago are deleted in batches by a background task started at the first use.
  */
-public final class JdbcTccParticipant implements TccParticipant, DisposableBean {
+public final class JdbcTccParticipant implements TccParticipant, TccTryRunner, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(JdbcTccParticipant.class);
 
@@ -88,17 +88,7 @@ public final class JdbcTccParticipant implements TccParticipant, DisposableBean 
 		this.retention = retention;
 	}
 
-	/**
-	 * Runs a try as branch {@code branchId} of {@code xid}.
-	 * @param action the action
-	 * @param xid the global transaction id
-	 * @param branchId the branch id
-	 * @param arguments the try's arguments
-	 * @param business the try's business code
-	 * @return what the business code returned
-	 * @throws TccTryRefusedException if the branch was cancelled (or tried) before; the business code did not run
-	 * @throws Throwable what the business code threw; nothing was stored
-	 */
+	@Override
 	public Object runTry(TccActionDefinition action, String xid, String branchId, Object[] arguments,
 			Business business) throws Throwable {
 		checkIds(xid, branchId);
@@ -257,21 +247,6 @@ public final class JdbcTccParticipant implements TccParticipant, DisposableBean 
 		catch (Checked ex) {
 			throw ex.getCause();
 		}
-	}
-
-	/**
-	 * Code run inside a phase's local transaction.
-	 */
-	@FunctionalInterface
-	public interface Business {
-
-		/**
-		 * Runs the code.
-		 * @return its result
-		 * @throws Throwable whatever it throws
-		 */
-		Object run() throws Throwable;
-
 	}
 
 	private static final class Checked extends RuntimeException {

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.distcore.tcc.TccAction;
 import io.distcore.tcc.TccContext;
-import io.distcore.tcc.TccParticipant;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectMapper;
@@ -91,10 +90,10 @@ public final class TccActionRegistry implements SmartInitializingSingleton {
 						.findMergedAnnotation(method, TccAction.class));
 			methods.forEach((method, annotation) -> register(beanName, type, actionClass, method, annotation));
 		}
-		if (!this.byName.isEmpty() && this.beanFactory.getBeanNamesForType(TccParticipant.class).length == 0) {
+		if (!this.byName.isEmpty() && this.beanFactory.getBeanNamesForType(TccTryRunner.class).length == 0) {
 			throw new IllegalStateException("@TccAction methods " + this.byName.keySet() + " need a participant: "
 					+ "exactly one DataSource and one PlatformTransactionManager for the barrier table and the local "
-					+ "transactions, or a TccParticipant bean of the application's own");
+					+ "transactions (and spring-jdbc on the class path)");
 		}
 		this.ready = true;
 	}

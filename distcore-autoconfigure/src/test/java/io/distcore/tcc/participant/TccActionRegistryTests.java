@@ -35,6 +35,7 @@ import tools.jackson.databind.module.SimpleModule;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -141,6 +142,13 @@ class TccActionRegistryTests {
 	void actionsWithoutADataSourceFailTheStartup() {
 		this.runner.withBean("named", Named.class)
 			.run((context) -> assertStartupFailure(context, "[charge] need a participant", "DataSource"));
+	}
+
+	@Test
+	void actionsWithoutSpringJdbcFailTheStartup() {
+		withDatabase().withClassLoader(new FilteredClassLoader(JdbcTemplate.class))
+			.withBean("named", Named.class)
+			.run((context) -> assertStartupFailure(context, "[charge] need a participant"));
 	}
 
 	@Test
@@ -359,7 +367,7 @@ class TccActionRegistryTests {
 
 	}
 
-	static class Named {
+	public static class Named {
 
 		@TccAction(name = "charge", confirmMethod = "commit", cancelMethod = "rollback")
 		public void charge(String account, Map<String, List<Long>> amounts) {
