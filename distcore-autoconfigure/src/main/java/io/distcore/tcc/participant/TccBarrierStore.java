@@ -12,8 +12,10 @@ import javax.sql.DataSource;
 import io.distcore.support.AutoCommitJdbc;
 import io.distcore.support.DatabaseProduct;
 import io.distcore.tcc.Phase;
+import io.distcore.tcc.TccException;
 
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.BadSqlGrammarException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.util.Assert;
@@ -106,6 +108,17 @@ public final class TccBarrierStore {
 		Object[] values = { xid, branchId, phase.name(), action, origin.name(), null,
 				LocalDateTime.ofInstant(this.clock.instant(), ZoneOffset.UTC) };
 		String columns = this.table + " (xid, branch_id, phase, action, origin, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+		try {
+			return insert(columns, values);
+		}
+		catch (BadSqlGrammarException ex) {
+			throw new TccException("Could not write to the TCC barrier table " + this.table + " (does it exist? "
+					+ "Set distcore.tcc.initialize-schema=always, or create it with io/distcore/tcc/participant/barrier-"
+					+ product().id() + ".sql): " + ex.getMostSpecificCause().getMessage(), ex);
+		}
+	}
+
+	private boolean insert(String columns, Object[] values) {
 		return switch (product()) {
 			case POSTGRESQL -> this.jdbc.update("INSERT INTO " + columns + " ON CONFLICT DO NOTHING", values) == 1;
 			// Values are checked for length before, so IGNORE can only swallow the duplicate key.

@@ -16,6 +16,7 @@ import io.distcore.tcc.TccAction;
 import io.distcore.tcc.TccBinding;
 import io.distcore.tcc.TccBinding.InboundBranch;
 import io.distcore.tcc.TccContext;
+import io.distcore.tcc.TccException;
 import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.autoconfigure.TccAutoConfiguration;
 import io.distcore.test.JdbcEndpoint;
@@ -45,6 +46,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * What the application's @TccAction methods must look like, checked when the context starts: each mistake fails
@@ -216,6 +218,29 @@ class TccActionRegistryTests {
 			});
 	}
 
+	@Test
+	void aMissingBarrierTableFailsThePhaseNamingTheWayOut() {
+		withDatabase().withBean("named", Named.class)
+			.withPropertyValues("distcore.tcc.initialize-schema=never")
+			.run((context) -> assertThatExceptionOfType(TccException.class)
+				.isThrownBy(() -> context.getBean(TccParticipant.class).complete("x-none", "1", Phase.CANCEL))
+				.withMessageContaining(this.barrierTable)
+				.withMessageContaining("distcore.tcc.initialize-schema=always")
+				.withMessageContaining("barrier-h2.sql"));
+	}
+
+	@Test
+	void aTypeVariableParameterIsReadBackAsTheBeansActualType() {
+		withDatabase().withBean("items", ItemAction.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			try (TccBinding.Scope scope = TccBinding.bind(new InboundBranch("x-generic", "1"))) {
+				context.getBean(ItemAction.class).reserve(List.of(new Piece("bolt", 3)));
+			}
+			context.getBean(TccParticipant.class).complete("x-generic", "1", Phase.CANCEL);
+			assertThat(context.getBean(ItemAction.class).cancelled()).containsExactly(new Piece("bolt", 3));
+		});
+	}
+
 	private boolean tableExists() {
 		return new JdbcTemplate(this.dataSource).queryForObject(
 				"SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE UPPER(TABLE_NAME) = UPPER(?)", Integer.class,
@@ -231,6 +256,34 @@ class TccActionRegistryTests {
 		for (String fragment : fragments) {
 			assertThat(failure).hasMessageContaining(fragment);
 		}
+	}
+
+	public record Piece(String name, int count) {
+	}
+
+	public abstract static class GenericAction<T> {
+
+		private final List<Object> cancelled = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+		@TccAction(confirmMethod = "commit", cancelMethod = "rollback")
+		public void reserve(List<T> values) {
+		}
+
+		public void commit(TccContext context) {
+		}
+
+		public void rollback(TccContext context) {
+			this.cancelled.addAll(context.argument("values", List.class));
+		}
+
+		public List<Object> cancelled() {
+			return this.cancelled;
+		}
+
+	}
+
+	public static class ItemAction extends GenericAction<Piece> {
+
 	}
 
 	interface Charging {
