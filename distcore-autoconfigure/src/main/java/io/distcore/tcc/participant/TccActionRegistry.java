@@ -58,8 +58,6 @@ public final class TccActionRegistry implements SmartInitializingSingleton {
 
 	private final Map<String, TccActionDefinition> byMethod = new ConcurrentHashMap<>();
 
-	private volatile boolean ready;
-
 	/**
 	 * @param beanFactory where the actions' beans are
 	 * @param objectMapper the JSON mapper the try arguments are stored with
@@ -95,7 +93,6 @@ public final class TccActionRegistry implements SmartInitializingSingleton {
 					+ "exactly one DataSource and one PlatformTransactionManager for the barrier table and the local "
 					+ "transactions (and spring-jdbc on the class path)");
 		}
-		this.ready = true;
 	}
 
 	/**
@@ -117,14 +114,6 @@ public final class TccActionRegistry implements SmartInitializingSingleton {
 	 */
 	public TccActionDefinition forName(String name) {
 		return this.byName.get(name);
-	}
-
-	/**
-	 * Whether the actions have been found and checked (after all singletons were created).
-	 * @return {@code true} once ready
-	 */
-	public boolean isReady() {
-		return this.ready;
 	}
 
 	private void register(String beanName, Class<?> beanType, Class<?> userClass, Method tryMethod,
