@@ -1,11 +1,191 @@
 package io.distcore.tcc.autoconfigure;
 
+import java.time.Clock;
+import java.util.Locale;
+
+import io.distcore.loadbalancer.web.LoadBalancerInterceptor;
+import io.distcore.tcc.TccParticipant;
+import io.distcore.tcc.web.HttpBranchTransport;
+import io.distcore.tcc.web.TccClientInterceptor;
+import io.distcore.tcc.web.TccExchangeFilter;
+import io.distcore.tcc.web.TccSecretCheck;
+import io.distcore.tcc.web.TccServletFilter;
+import io.distcore.tcc.web.TccSigner;
+import io.distcore.tcc.web.TccTaskDecorator;
+import io.distcore.tcc.web.TccTryRefusedHandler;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.restclient.RestClientCustomizer;
+import org.springframework.boot.restclient.RestTemplateCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webclient.WebClientCustomizer;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * HTTP: signed transaction headers on Boot-built clients, the participant's server filter and phase-two endpoint, and the http branch transport.
+ * Every bean here is inert until a transaction is bound or a signed request arrives; the secret is required at
+ * startup only by an application with a TCC method ({@link TccSecretCheck}).
  */
 @Configuration(proxyBeanMethods = false)
 class TccWebConfiguration {
+
+	/**
+	 * The key of insecure development mode without a secret: shared by every such instance so that they can talk
+	 * to each other, and public, which is why it is refused unless insecure development is switched on.
+	 */
+	static final String INSECURE_DEVELOPMENT_KEY = "distcore-tcc-insecure-development-key-not-for-production";
+
+	@Bean
+	@ConditionalOnMissingBean
+	TccSigner distcoreTccSigner(TccProperties properties) {
+		TccProperties.Security security = properties.getSecurity();
+		String secret = security.getSecret();
+		boolean missing = secret == null || secret.isBlank();
+		if (!missing && secret.length() >= TccSigner.MIN_SECRET_LENGTH) {
+			return TccSigner.of(secret, security.getMaxClockSkew(), Clock.systemUTC());
+		}
+		if (security.isInsecureDevelopment()) {
+			return TccSigner.of(missing ? INSECURE_DEVELOPMENT_KEY : secret, security.getMaxClockSkew(),
+					Clock.systemUTC());
+		}
+		return TccSigner.unusable("TCC requests cannot be signed: distcore.tcc.security.secret is "
+				+ (missing ? "not set" : "shorter than " + TccSigner.MIN_SECRET_LENGTH + " characters"));
+	}
+
+	@Bean
+	static TccSecretCheck distcoreTccSecretCheck(ConfigurableListableBeanFactory beanFactory,
+			org.springframework.core.env.Environment environment) {
+		// Read from the environment: a static bean must not pull the properties bean into early initialization.
+		return new TccSecretCheck(beanFactory, environment.getProperty("distcore.tcc.security.secret"),
+				environment.getProperty("distcore.tcc.security.insecure-development", Boolean.class, false));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(TaskDecorator.class)
+	TccTaskDecorator distcoreTccTaskDecorator() {
+		return new TccTaskDecorator();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(RestClient.class)
+	static class HttpClientConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		TccClientInterceptor distcoreTccClientInterceptor(TccSigner signer) {
+			return new TccClientInterceptor(signer);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		HttpBranchTransport distcoreTccHttpBranchTransport(TccSigner signer, TccProperties properties,
+				ObjectProvider<LoadBalancerInterceptor> loadBalancer) {
+			TccProperties.Participant participant = properties.getParticipant();
+			return new HttpBranchTransport(signer, participant.getPath(), participant.getConnectTimeout(),
+					participant.getReadTimeout(), loadBalancer.getIfAvailable());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RestClient.class, RestClientCustomizer.class })
+	static class RestClientCustomizerConfiguration {
+
+		// First in the list: it must see the URI before the load balancer (added later, by its post-processor)
+		// rewrites it to an instance.
+		@Bean
+		RestClientCustomizer distcoreTccRestClientCustomizer(TccClientInterceptor interceptor) {
+			return (builder) -> builder.requestInterceptors((interceptors) -> {
+				if (!interceptors.contains(interceptor)) {
+					interceptors.add(0, interceptor);
+				}
+			});
+		}
+
+		@Bean
+		RestTemplateCustomizer distcoreTccRestTemplateCustomizer(TccClientInterceptor interceptor) {
+			return (restTemplate) -> {
+				if (!restTemplate.getInterceptors().contains(interceptor)) {
+					restTemplate.getInterceptors().add(0, interceptor);
+				}
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ WebClient.class, WebClientCustomizer.class })
+	static class WebClientCustomizerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		TccExchangeFilter distcoreTccExchangeFilter(TccSigner signer) {
+			return new TccExchangeFilter(signer);
+		}
+
+		@Bean
+		WebClientCustomizer distcoreTccWebClientCustomizer(TccExchangeFilter filter) {
+			return (builder) -> builder.filters((filters) -> {
+				if (!filters.contains(filter)) {
+					filters.add(0, filter);
+				}
+			});
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.SERVLET)
+	static class ServletConfiguration {
+
+		@Bean
+		FilterRegistrationBean<TccServletFilter> distcoreTccServletFilter(TccSigner signer,
+				ObjectProvider<TccParticipant> participant, TccProperties properties) {
+			FilterRegistrationBean<TccServletFilter> registration = new FilterRegistrationBean<>(
+					new TccServletFilter(signer, participant, properties.getParticipant().getPath()));
+			// Ahead of security and request-wrapping filters: the branch is bound for all of them, and the
+			// phase-two endpoint authenticates itself.
+			registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+			return registration;
+		}
+
+		@Bean
+		@ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")
+		TccTryRefusedHandler distcoreTccTryRefusedHandler() {
+			return new TccTryRefusedHandler();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(SanitizingFunction.class)
+	static class ActuatorConfiguration {
+
+		/**
+		 * Boot masks every value by default, but shows them all once {@code show-values} is {@code always}: the
+		 * secret stays masked then too, in {@code /actuator/configprops} and {@code /actuator/env}.
+		 */
+		@Bean
+		SanitizingFunction distcoreTccSecretSanitizer() {
+			return SanitizingFunction.sanitizeValue()
+				.ifMatches((data) -> normalize(data.getKey()).equals("distcoretccsecuritysecret"));
+		}
+
+		private static String normalize(String key) {
+			return (key != null) ? key.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "") : "";
+		}
+
+	}
 
 }

@@ -1,0 +1,47 @@
+package io.distcore.tcc.web;
+
+import java.io.IOException;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpRequest;
+import org.springframework.http.client.ClientHttpRequestExecution;
+import org.springframework.http.client.ClientHttpRequestInterceptor;
+import org.springframework.http.client.ClientHttpResponse;
+import org.springframework.util.Assert;
+
+/**
+ * Enlists {@code RestClient} and {@code RestTemplate} calls made while a global transaction is bound
+ * ({@link io.distcore.tcc.TccBinding#currentTransaction()}) and adds the signed TRY headers. The branch is recorded
+ * under the URI's scheme and authority as the application wrote them ({@code http://inventory}), so the
+ * interceptor must run before the distcore load balancer rewrites the URI to an instance: the customizers put it
+ * first and it has the highest precedence for clients that sort their interceptors. Without a bound transaction
+ * the request passes unchanged.
+ */
+public final class TccClientInterceptor implements ClientHttpRequestInterceptor, Ordered {
+
+	private final TccSigner signer;
+
+	/**
+	 * @param signer signs the headers
+	 */
+	public TccClientInterceptor(TccSigner signer) {
+		Assert.notNull(signer, "signer must not be null");
+		this.signer = signer;
+	}
+
+	@Override
+	public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution)
+			throws IOException {
+		TccSigner.Signed signed = Enlistment.enlist(request.getURI(), this.signer);
+		if (signed != null) {
+			signed.writeTo(request.getHeaders()::set);
+		}
+		return execution.execute(request, body);
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.HIGHEST_PRECEDENCE;
+	}
+
+}
