@@ -17,6 +17,9 @@ import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.TccTryRefusedException;
 import io.distcore.tcc.autoconfigure.TccAutoConfiguration;
 
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletRequest;
+
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -32,6 +35,7 @@ import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfigura
 import org.springframework.boot.restclient.autoconfigure.RestClientBuilderConfigurer;
 import org.springframework.boot.restclient.autoconfigure.RestTemplateAutoConfiguration;
 import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webclient.WebClientCustomizer;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
 import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
@@ -96,6 +100,22 @@ final class TccTestApps {
 		@Bean
 		RecordingParticipant recordingParticipant() {
 			return new RecordingParticipant();
+		}
+
+		/**
+		 * A try refused outside Spring MVC, where only the TCC filter can turn it into a 409.
+		 */
+		@Bean
+		FilterRegistrationBean<Filter> refusingFilter() {
+			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>((request, response, chain) -> {
+				if (((HttpServletRequest) request).getRequestURI().equals("/refused-in-filter")) {
+					InboundBranch branch = TccBinding.currentInbound();
+					throw new TccTryRefusedException(branch.xid(), branch.branchId());
+				}
+				chain.doFilter(request, response);
+			});
+			registration.setOrder(0);
+			return registration;
 		}
 
 	}

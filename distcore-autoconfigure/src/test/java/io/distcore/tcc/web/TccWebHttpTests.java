@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import io.distcore.loadbalancer.web.LoadBalancerInterceptor;
 import io.distcore.tcc.BranchTransport;
 import io.distcore.tcc.Phase;
 import io.distcore.tcc.TccBinding;
@@ -103,6 +104,20 @@ class TccWebHttpTests {
 		assertThat(seen()).containsExactlyInAnyOrder(transaction.xid + "/1", transaction.xid + "/2");
 		assertThat(seen(first)).hasSize(1);
 		assertThat(seen(second)).hasSize(1);
+	}
+
+	@Test
+	void anInterceptorAfterTheBalancerWouldSeeTheInstanceNotTheService() {
+		// The oracle of the test above tells the two orders apart.
+		RestClient wrongOrder = RestClient.builder()
+			.requestInterceptor(initiator.getBean(LoadBalancerInterceptor.class))
+			.requestInterceptor(initiator.getBean(TccClientInterceptor.class))
+			.build();
+		RecordingTransaction transaction = new RecordingTransaction();
+		try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+			wrongOrder.post().uri("http://inventory/reserve").retrieve().toBodilessEntity();
+		}
+		assertThat(transaction.enlisted).singleElement().asString().startsWith("http http://127.0.0.1:");
 	}
 
 	@Test
@@ -210,7 +225,14 @@ class TccWebHttpTests {
 		assertThat(response.statusCode()).isEqualTo(409);
 		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
 				(type) -> assertThat(type).startsWith("application/problem+json"));
-		assertThat(response.body()).contains("\"status\":409").contains("xid-r");
+		// Spring MVC's answer, from the advice: it names the branch.
+		assertThat(response.body()).contains("\"status\":409").contains("\"xid\":\"xid-r\"").contains("\"branch\":\"7\"");
+		HttpResponse<String> outsideMvc = post(firstUrl + "/refused-in-filter",
+				headers(this.signer.sign("xid-f", "8", Phase.TRY)));
+		assertThat(outsideMvc.statusCode()).isEqualTo(409);
+		assertThat(outsideMvc.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("application/problem+json"));
+		assertThat(outsideMvc.body()).contains("\"status\":409").contains("xid-f");
 	}
 
 	@Test
