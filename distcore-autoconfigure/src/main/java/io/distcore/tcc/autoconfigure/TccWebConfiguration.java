@@ -3,11 +3,13 @@ package io.distcore.tcc.autoconfigure;
 import java.time.Clock;
 import java.util.Locale;
 
+import io.distcore.loadbalancer.web.LoadBalanced;
 import io.distcore.loadbalancer.web.LoadBalancerInterceptor;
 import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.web.HttpBranchTransport;
 import io.distcore.tcc.web.TccClientInterceptor;
 import io.distcore.tcc.web.TccExchangeFilter;
+import io.distcore.tcc.web.TccLoadBalancedClientsPostProcessor;
 import io.distcore.tcc.web.TccSecretCheck;
 import io.distcore.tcc.web.TccServletFilter;
 import io.distcore.tcc.web.TccSigner;
@@ -94,6 +96,13 @@ class TccWebConfiguration {
 			TccProperties.Participant participant = properties.getParticipant();
 			return new HttpBranchTransport(signer, participant.getPath(), participant.getConnectTimeout(),
 					participant.getReadTimeout(), loadBalancer.getIfAvailable());
+		}
+
+		@Bean
+		@ConditionalOnClass(LoadBalanced.class)
+		static TccLoadBalancedClientsPostProcessor distcoreTccLoadBalancedClientsPostProcessor(
+				ConfigurableListableBeanFactory beanFactory) {
+			return new TccLoadBalancedClientsPostProcessor(beanFactory);
 		}
 
 	}

@@ -21,6 +21,7 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
@@ -191,8 +192,27 @@ final class TccTestApps {
 			return builder;
 		}
 
+		/** Built without Boot's customizers, the way {@link LoadBalanced}'s example does. */
 		@Bean
-		AsyncCaller asyncCaller(@LoadBalanced RestClient.Builder builder) {
+		@LoadBalanced
+		RestClient.Builder plainLoadBalancedRestClientBuilder() {
+			return RestClient.builder();
+		}
+
+		@Bean
+		@LoadBalanced
+		RestTemplate plainLoadBalancedRestTemplate() {
+			return new RestTemplate();
+		}
+
+		@Bean
+		@LoadBalanced
+		WebClient.Builder plainLoadBalancedWebClientBuilder() {
+			return WebClient.builder();
+		}
+
+		@Bean
+		AsyncCaller asyncCaller(@Qualifier("loadBalancedRestClientBuilder") @LoadBalanced RestClient.Builder builder) {
 			return new AsyncCaller(builder.build());
 		}
 

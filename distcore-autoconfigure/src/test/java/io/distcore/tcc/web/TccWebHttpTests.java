@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.restclient.RestTemplateBuilder;
+import org.springframework.boot.restclient.autoconfigure.RestClientBuilderConfigurer;
+import org.springframework.boot.webclient.WebClientCustomizer;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -107,6 +109,22 @@ class TccWebHttpTests {
 	}
 
 	@Test
+	void loadBalancedClientsBuiltWithoutBootsCustomizersAreEnlistedToo() {
+		RestClient client = initiator.getBean("plainLoadBalancedRestClientBuilder", RestClient.Builder.class).build();
+		RestTemplate restTemplate = initiator.getBean("plainLoadBalancedRestTemplate", RestTemplate.class);
+		WebClient webClient = initiator.getBean("plainLoadBalancedWebClientBuilder", WebClient.Builder.class).build();
+		RecordingTransaction transaction = new RecordingTransaction();
+		try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+			client.post().uri("http://inventory/reserve").retrieve().toBodilessEntity();
+			restTemplate.postForObject("http://inventory/reserve", null, String.class);
+			webClient.post().uri("http://inventory/reserve").retrieve().toBodilessEntity().block();
+		}
+		assertThat(transaction.enlisted).containsOnly("http http://inventory").hasSize(3);
+		assertThat(seen()).containsExactlyInAnyOrder(transaction.xid + "/1", transaction.xid + "/2",
+				transaction.xid + "/3");
+	}
+
+	@Test
 	void anInterceptorAfterTheBalancerWouldSeeTheInstanceNotTheService() {
 		// The oracle of the test above tells the two orders apart.
 		RestClient wrongOrder = RestClient.builder()
@@ -136,9 +154,11 @@ class TccWebHttpTests {
 
 	@Test
 	void bootBuiltClientsToAPlainAddressEnlistThatAddressWithoutUserInfo() {
-		RestClient client = initiator.getBean(RestClient.Builder.class).build();
+		RestClient client = initiator.getBean(RestClientBuilderConfigurer.class).configure(RestClient.builder()).build();
 		RestTemplate restTemplate = initiator.getBean(RestTemplateBuilder.class).build();
-		WebClient webClient = initiator.getBean(WebClient.Builder.class).build();
+		WebClient.Builder webClientBuilder = WebClient.builder();
+		initiator.getBeanProvider(WebClientCustomizer.class).orderedStream().forEach((c) -> c.customize(webClientBuilder));
+		WebClient webClient = webClientBuilder.build();
 		RecordingTransaction transaction = new RecordingTransaction();
 		String withUserInfo = firstUrl.replace("http://", "http://user:password@");
 		try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
@@ -154,7 +174,7 @@ class TccWebHttpTests {
 	void callsOutsideATransactionCarryNoHeaders() {
 		RestClient client = initiator.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class).build();
 		client.post().uri("http://inventory/reserve").retrieve().toBodilessEntity();
-		initiator.getBean(WebClient.Builder.class)
+		initiator.getBean("loadBalancedWebClientBuilder", WebClient.Builder.class)
 			.build()
 			.post()
 			.uri(firstUrl + "/reserve")
@@ -166,7 +186,7 @@ class TccWebHttpTests {
 
 	@Test
 	void enlistFailureMeansTheRequestIsNotSent() {
-		RestClient client = initiator.getBean(RestClient.Builder.class).build();
+		RestClient client = initiator.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class).build();
 		TccBinding.ActiveTransaction refusing = new TccBinding.ActiveTransaction() {
 
 			@Override
