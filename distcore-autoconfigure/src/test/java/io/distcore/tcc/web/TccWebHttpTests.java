@@ -72,7 +72,9 @@ class TccWebHttpTests {
 		second = TccTestApps.startParticipant("inventory", SECRET);
 		firstUrl = "http://127.0.0.1:" + TccTestApps.port(first);
 		initiator = TccTestApps.startInitiator(SECRET, "distcore.loadbalancer.services.inventory.urls=" + firstUrl
-				+ ",http://127.0.0.1:" + TccTestApps.port(second), "distcore.tcc.participant.read-timeout=5s");
+				+ ",http://127.0.0.1:" + TccTestApps.port(second), "distcore.tcc.participant.read-timeout=5s",
+				"distcore.loadbalancer.services.inventory-partly-down.urls=http://127.0.0.1:" + closedPort() + ","
+						+ firstUrl);
 	}
 
 	@AfterAll
@@ -313,12 +315,47 @@ class TccWebHttpTests {
 	@Test
 	void httpTransportFailsFastWhenNobodyListens() throws Exception {
 		BranchTransport transport = initiator.getBean(HttpBranchTransport.class);
-		int closedPort;
-		try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-			closedPort = socket.getLocalPort();
-		}
-		String address = "http://127.0.0.1:" + closedPort;
+		String address = "http://127.0.0.1:" + closedPort();
 		assertThatException().isThrownBy(() -> transport.deliver("xid-t", "9", address, Phase.CANCEL));
+	}
+
+	@Test
+	void httpTransportGivesUpOnAParticipantThatNeverAnswers() throws Exception {
+		try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+			List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+			Thread acceptor = new Thread(() -> {
+				try {
+					while (true) {
+						accepted.add(silent.accept());
+					}
+				}
+				catch (IOException ex) {
+					// closed
+				}
+			});
+			acceptor.setDaemon(true);
+			acceptor.start();
+			HttpBranchTransport transport = new HttpBranchTransport(this.signer, "/distcore/tcc", Duration.ofSeconds(1),
+					Duration.ofMillis(300), null);
+			long start = System.nanoTime();
+			assertThatException().isThrownBy(() -> transport.deliver("xid-s", "1",
+					"http://127.0.0.1:" + silent.getLocalPort(), Phase.CONFIRM));
+			// Generous: the point is that it does not hang.
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+			for (java.net.Socket socket : accepted) {
+				socket.close();
+			}
+		}
+	}
+
+	@Test
+	void phaseTwoThroughTheBalancerReachesAHealthyInstanceWhenAnotherIsDown() throws Exception {
+		BranchTransport transport = initiator.getBean(HttpBranchTransport.class);
+		for (int i = 1; i <= 4; i++) {
+			transport.deliver("xid-h", Integer.toString(i), "http://inventory-partly-down", Phase.CONFIRM);
+		}
+		assertThat(first.getBean(RecordingParticipant.class).completed).containsExactly("xid-h/1/CONFIRM",
+				"xid-h/2/CONFIRM", "xid-h/3/CONFIRM", "xid-h/4/CONFIRM");
 	}
 
 	@Test
@@ -375,6 +412,15 @@ class TccWebHttpTests {
 		assertThat(output.getAll()).doesNotContain(SECRET);
 		for (ConfigurableApplicationContext context : List.of(first, initiator)) {
 			assertThat(context.getBean(TccSigner.class).toString()).doesNotContain(SECRET);
+		}
+	}
+
+	private static int closedPort() {
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
 		}
 	}
 
