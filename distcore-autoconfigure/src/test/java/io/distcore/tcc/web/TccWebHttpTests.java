@@ -37,6 +37,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.task.AsyncTaskExecutor;
+import org.springframework.http.client.ClientHttpRequestInterceptor;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -124,6 +125,39 @@ class TccWebHttpTests {
 		assertThat(transaction.enlisted).containsOnly("http http://inventory").hasSize(3);
 		assertThat(seen()).containsExactlyInAnyOrder(transaction.xid + "/1", transaction.xid + "/2",
 				transaction.xid + "/3");
+	}
+
+	@Test
+	void concurrentCallsOfOneTransactionEachCarryTheirOwnBranch() throws Exception {
+		RestClient client = initiator.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class).build();
+		List<ClientHttpRequestInterceptor> interceptors = new ArrayList<>();
+		initiator.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class)
+			.requestInterceptors(interceptors::addAll);
+		// Customizer and post-processor both saw this builder; the interceptor is there once, and first.
+		assertThat(interceptors).filteredOn(TccClientInterceptor.class::isInstance).hasSize(1);
+		assertThat(interceptors.get(0)).isInstanceOf(TccClientInterceptor.class);
+		ExecutorService pool = Executors.newFixedThreadPool(8);
+		try {
+			java.util.concurrent.Executor wrapped = TccTaskDecorator.wrap(pool);
+			RecordingTransaction transaction = new RecordingTransaction();
+			List<java.util.concurrent.CompletableFuture<Void>> calls = new ArrayList<>();
+			try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+				for (int i = 0; i < 40; i++) {
+					calls.add(java.util.concurrent.CompletableFuture.runAsync(
+							() -> client.post().uri("http://inventory/reserve").retrieve().toBodilessEntity(), wrapped));
+				}
+				java.util.concurrent.CompletableFuture.allOf(calls.toArray(java.util.concurrent.CompletableFuture[]::new))
+					.get(60, TimeUnit.SECONDS);
+			}
+			List<String> expected = new ArrayList<>();
+			for (int i = 1; i <= 40; i++) {
+				expected.add(transaction.xid + "/" + i);
+			}
+			assertThat(seen()).containsExactlyInAnyOrderElementsOf(expected);
+		}
+		finally {
+			pool.shutdownNow();
+		}
 	}
 
 	@Test
