@@ -114,6 +114,7 @@ class TccWebConfiguration {
 		// First in the list: it must see the URI before the load balancer (added later, by its post-processor)
 		// rewrites it to an instance.
 		@Bean
+		@ConditionalOnMissingBean(name = "distcoreTccRestClientCustomizer")
 		RestClientCustomizer distcoreTccRestClientCustomizer(TccClientInterceptor interceptor) {
 			return (builder) -> builder.requestInterceptors((interceptors) -> {
 				if (!interceptors.contains(interceptor)) {
@@ -123,6 +124,7 @@ class TccWebConfiguration {
 		}
 
 		@Bean
+		@ConditionalOnMissingBean(name = "distcoreTccRestTemplateCustomizer")
 		RestTemplateCustomizer distcoreTccRestTemplateCustomizer(TccClientInterceptor interceptor) {
 			return (restTemplate) -> {
 				if (!restTemplate.getInterceptors().contains(interceptor)) {
@@ -144,6 +146,7 @@ class TccWebConfiguration {
 		}
 
 		@Bean
+		@ConditionalOnMissingBean(name = "distcoreTccWebClientCustomizer")
 		WebClientCustomizer distcoreTccWebClientCustomizer(TccExchangeFilter filter) {
 			return (builder) -> builder.filters((filters) -> {
 				if (!filters.contains(filter)) {
@@ -159,6 +162,7 @@ class TccWebConfiguration {
 	static class ServletConfiguration {
 
 		@Bean
+		@ConditionalOnMissingBean(name = "distcoreTccServletFilter")
 		FilterRegistrationBean<TccServletFilter> distcoreTccServletFilter(TccSigner signer,
 				ObjectProvider<TccParticipant> participant, TccProperties properties) {
 			FilterRegistrationBean<TccServletFilter> registration = new FilterRegistrationBean<>(
@@ -171,6 +175,7 @@ class TccWebConfiguration {
 
 		@Bean
 		@ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")
+		@ConditionalOnMissingBean
 		TccTryRefusedHandler distcoreTccTryRefusedHandler() {
 			return new TccTryRefusedHandler();
 		}
@@ -186,6 +191,7 @@ class TccWebConfiguration {
 		 * secret stays masked then too, in {@code /actuator/configprops} and {@code /actuator/env}.
 		 */
 		@Bean
+		@ConditionalOnMissingBean(name = "distcoreTccSecretSanitizer")
 		SanitizingFunction distcoreTccSecretSanitizer() {
 			return SanitizingFunction.sanitizeValue()
 				.ifMatches((data) -> normalize(data.getKey()).equals("distcoretccsecuritysecret"));

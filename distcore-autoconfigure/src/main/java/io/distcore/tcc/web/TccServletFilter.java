@@ -1,6 +1,7 @@
 package io.distcore.tcc.web;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 import io.distcore.tcc.Phase;
@@ -123,7 +124,7 @@ public final class TccServletFilter extends OncePerRequestFilter {
 		response.setContentType("application/json");
 		response.getOutputStream()
 			.write(("{\"xid\":\"" + branch.xid() + "\",\"branch\":\"" + branch.branchId() + "\",\"phase\":\"" + phase
-					+ "\",\"done\":true}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+					+ "\",\"done\":true}").getBytes(StandardCharsets.UTF_8));
 	}
 
 	/**

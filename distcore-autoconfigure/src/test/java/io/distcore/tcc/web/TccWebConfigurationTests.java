@@ -64,6 +64,14 @@ class TccWebConfigurationTests {
 	}
 
 	@Test
+	void backsOffForTheApplicationsSigner() {
+		TccSigner own = TccSigner.of(TccTestApps.newSecret(), java.time.Duration.ofSeconds(30),
+				java.time.Clock.systemUTC());
+		this.runner.withBean(TccSigner.class, () -> own)
+			.run((context) -> assertThat(context).hasNotFailed().getBean(TccSigner.class).isSameAs(own));
+	}
+
+	@Test
 	void disabledTccHasNoWebBeans() {
 		this.runner.withPropertyValues("distcore.tcc.enabled=false")
 			.run((context) -> assertThat(context).hasNotFailed()
