@@ -13,9 +13,12 @@ import org.springframework.util.Assert;
  * Enlists {@code RestClient} and {@code RestTemplate} calls made while a global transaction is bound
  * ({@link io.distcore.tcc.TccBinding#currentTransaction()}) and adds the signed TRY headers. The branch is recorded
  * under the URI's scheme and authority as the application wrote them ({@code http://inventory}), so the
- * interceptor must run before the distcore load balancer rewrites the URI to an instance: the customizers put it
- * first and it has the highest precedence for clients that sort their interceptors. Without a bound transaction
- * the request passes unchanged.
+ * interceptor must run before the distcore load balancer rewrites the URI to an instance: Boot's customizers and,
+ * for {@code @LoadBalanced} beans built without them, {@link TccLoadBalancedClientsPostProcessor} put it first, and
+ * it has the highest precedence for clients that sort their interceptors. Clients built with neither
+ * ({@code RestClient.create()} in application code) are not enlisted. Without a bound transaction the request
+ * passes unchanged. If the branch cannot be recorded the request is not sent and the {@code TccException} is
+ * thrown to the caller.
  */
 public final class TccClientInterceptor implements ClientHttpRequestInterceptor, Ordered {
 
