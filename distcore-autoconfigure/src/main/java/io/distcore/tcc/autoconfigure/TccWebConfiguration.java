@@ -1,6 +1,5 @@
 package io.distcore.tcc.autoconfigure;
 
-import java.time.Clock;
 import java.util.Locale;
 
 import io.distcore.loadbalancer.web.LoadBalanced;
@@ -42,35 +41,18 @@ import org.springframework.web.reactive.function.client.WebClient;
 @Configuration(proxyBeanMethods = false)
 class TccWebConfiguration {
 
-	/**
-	 * The key of insecure development mode without a secret: shared by every such instance so that they can talk
-	 * to each other, and public, which is why it is refused unless insecure development is switched on.
-	 */
-	static final String INSECURE_DEVELOPMENT_KEY = "distcore-tcc-insecure-development-key-not-for-production";
-
 	@Bean
 	@ConditionalOnMissingBean
 	TccSigner distcoreTccSigner(TccProperties properties) {
 		TccProperties.Security security = properties.getSecurity();
-		String secret = security.getSecret();
-		boolean missing = secret == null || secret.isBlank();
-		if (!missing && secret.length() >= TccSigner.MIN_SECRET_LENGTH) {
-			return TccSigner.of(secret, security.getMaxClockSkew(), Clock.systemUTC());
-		}
-		if (security.isInsecureDevelopment()) {
-			return TccSigner.of(missing ? INSECURE_DEVELOPMENT_KEY : secret, security.getMaxClockSkew(),
-					Clock.systemUTC());
-		}
-		return TccSigner.unusable("TCC requests cannot be signed: distcore.tcc.security.secret is "
-				+ (missing ? "not set" : "shorter than " + TccSigner.MIN_SECRET_LENGTH + " characters"));
+		return TccSecretCheck.signer(security.getSecret(), security.isInsecureDevelopment(),
+				security.getMaxClockSkew());
 	}
 
 	@Bean
-	static TccSecretCheck distcoreTccSecretCheck(ConfigurableListableBeanFactory beanFactory,
-			org.springframework.core.env.Environment environment) {
-		// Read from the environment: a static bean must not pull the properties bean into early initialization.
-		return new TccSecretCheck(beanFactory, environment.getProperty("distcore.tcc.security.secret"),
-				environment.getProperty("distcore.tcc.security.insecure-development", Boolean.class, false));
+	TccSecretCheck distcoreTccSecretCheck(ConfigurableListableBeanFactory beanFactory, TccProperties properties) {
+		return new TccSecretCheck(beanFactory, properties.getSecurity().getSecret(),
+				properties.getSecurity().isInsecureDevelopment());
 	}
 
 	@Bean

@@ -1,6 +1,8 @@
 package io.distcore.tcc.web;
 
 import java.lang.reflect.Method;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +33,9 @@ public final class TccSecretCheck implements SmartInitializingSingleton {
 
 	private static final Log logger = LogFactory.getLog(TccSecretCheck.class);
 
+	// Public by design: it only lets insecure development instances talk to each other.
+	private static final String INSECURE_DEVELOPMENT_KEY = "distcore-tcc-insecure-development-key-not-for-production";
+
 	private final ConfigurableListableBeanFactory beanFactory;
 
 	private final String secret;
@@ -49,12 +54,32 @@ public final class TccSecretCheck implements SmartInitializingSingleton {
 	}
 
 	/**
+	 * The signer the settings give: with the secret when it is fit; in insecure development mode with the short
+	 * secret, or without one with a fixed key that every such instance shares (so that they can talk to each
+	 * other) and anyone can read in distcore's source; otherwise one that signs nothing and rejects everything.
+	 * @param secret {@code distcore.tcc.security.secret}, or {@code null}
+	 * @param insecureDevelopment {@code distcore.tcc.security.insecure-development}
+	 * @param maxClockSkew {@code distcore.tcc.security.max-clock-skew}
+	 * @return the signer
+	 */
+	public static TccSigner signer(String secret, boolean insecureDevelopment, Duration maxClockSkew) {
+		String problem = problem(secret);
+		if (problem == null) {
+			return TccSigner.of(secret, maxClockSkew, Clock.systemUTC());
+		}
+		if (insecureDevelopment) {
+			return TccSigner.of(isBlank(secret) ? INSECURE_DEVELOPMENT_KEY : secret, maxClockSkew, Clock.systemUTC());
+		}
+		return TccSigner.unusable("TCC requests cannot be signed: distcore.tcc.security.secret is invalid: " + problem);
+	}
+
+	/**
 	 * Whether a secret can be used as it is.
 	 * @param secret the configured secret, or {@code null}
 	 * @return {@code null} if it can, otherwise why not
 	 */
 	static String problem(String secret) {
-		if (secret == null || secret.isBlank()) {
+		if (isBlank(secret)) {
 			return "it is not set; every service taking part in TCC transactions needs the same secret to sign "
 					+ "and verify transaction headers and phase-two calls";
 		}
@@ -65,6 +90,10 @@ public final class TccSecretCheck implements SmartInitializingSingleton {
 		return null;
 	}
 
+	private static boolean isBlank(String secret) {
+		return secret == null || secret.isBlank();
+	}
+
 	@Override
 	public void afterSingletonsInstantiated() {
 		String problem = problem(this.secret);
@@ -73,7 +102,7 @@ public final class TccSecretCheck implements SmartInitializingSingleton {
 		}
 		if (this.insecureDevelopment) {
 			logger.warn("distcore.tcc.security.insecure-development=true: TCC requests are signed with a "
-					+ ((this.secret == null || this.secret.isBlank()) ? "publicly known development key"
+					+ (isBlank(this.secret) ? "publicly known development key"
 							: "short secret")
 					+ ", so anyone who can reach this service can forge transaction headers and confirm or cancel "
 					+ "branches. Never use this in production.");
