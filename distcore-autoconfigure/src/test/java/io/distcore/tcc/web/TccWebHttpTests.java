@@ -276,6 +276,24 @@ class TccWebHttpTests {
 	}
 
 	@Test
+	void aBranchDoesNotOutliveItsRequestOnAReusedServerThread() throws Exception {
+		try (ConfigurableApplicationContext single = TccTestApps.startParticipant("single-thread", SECRET,
+				"server.tomcat.threads.max=1", "server.tomcat.threads.min-spare=1")) {
+			String url = "http://127.0.0.1:" + TccTestApps.port(single);
+			assertThat(post(url + "/reserve", headers(this.signer.sign("xid-a", "1", Phase.TRY))).statusCode())
+				.isEqualTo(200);
+			assertThat(post(url + "/reserve", Map.of()).statusCode()).isEqualTo(200);
+			assertThat(post(url + "/refuse", headers(this.signer.sign("xid-b", "1", Phase.TRY))).statusCode())
+				.isEqualTo(409);
+			assertThat(post(url + "/refused-in-filter", headers(this.signer.sign("xid-c", "1", Phase.TRY))).statusCode())
+				.isEqualTo(409);
+			assertThat(post(url + "/reserve", Map.of()).statusCode()).isEqualTo(200);
+			assertThat(single.getBean(InventoryController.class).seen).containsExactly("xid-a/1", TccTestApps.NO_BRANCH,
+					TccTestApps.NO_BRANCH);
+		}
+	}
+
+	@Test
 	void refusedTryAnswers409ProblemJson() throws Exception {
 		HttpResponse<String> response = post(firstUrl + "/refuse", headers(this.signer.sign("xid-r", "7", Phase.TRY)));
 		assertThat(response.statusCode()).isEqualTo(409);
