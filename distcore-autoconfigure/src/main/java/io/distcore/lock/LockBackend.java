@@ -71,6 +71,16 @@ public interface LockBackend {
 	}
 
 	/**
+	 * Whether the locks of this backend live in this process only, so that its waiters already queue in memory and
+	 * wake at a release: {@link LockRegistry} then puts no local queue in front of it, which would only add a
+	 * second queue. Remote backends keep the default.
+	 * @return {@code true} for in-process locks
+	 */
+	default boolean inProcess() {
+		return false;
+	}
+
+	/**
 	 * Registers the callback a backend calls when it learns, by itself, that holds are gone (a ZooKeeper
 	 * session lost, say). Backends that only learn of losses through {@link #renew} keep the default.
 	 * @param callback receives the lock name and owner of every hold that is gone

@@ -399,14 +399,18 @@ public final class LockRegistry implements AutoCloseable {
 
 		private final Map<String, Hold> holds = new ConcurrentHashMap<>();
 
-		/** Only the first local waiter of a name asks the backend; a release passes straight to the next. */
-		private final LocalHandOver handOver = new LocalHandOver();
+		/**
+		 * Only the first local waiter of a name asks the backend; a release passes straight to the next. None in
+		 * front of an in-process backend, whose waiters queue in memory already.
+		 */
+		private final LocalHandOver handOver;
 
 		/** Runs renewals, checks and the releases of {@link #close()}: a slow backend only ever blocks its own. */
 		private final ThreadPoolExecutor worker;
 
 		BackendHolds(LockBackend backend) {
 			this.backend = backend;
+			this.handOver = backend.inProcess() ? null : new LocalHandOver();
 			this.worker = new ThreadPoolExecutor(BACKEND_WORKERS, BACKEND_WORKERS, 1, TimeUnit.MINUTES,
 					new LinkedBlockingQueue<>(), daemon("distcore-lock-" + backend.name()));
 			this.worker.allowCoreThreadTimeOut(true);
@@ -501,20 +505,27 @@ public final class LockRegistry implements AutoCloseable {
 				throws InterruptedException {
 			boolean recorded = false;
 			try {
-				LocalHandOver.Turn turn = this.handOver.await(hold.name, deadline);
-				if (turn == null) {
-					LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
-					return false;
+				LockGrant handedOver = null;
+				if (this.handOver != null) {
+					LocalHandOver.Turn turn = this.handOver.await(hold.name, hold.owner, hold.lease, deadline);
+					if (turn == null) {
+						LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
+						return false;
+					}
+					synchronized (hold) {
+						hold.turn = turn;
+					}
+					turn.excludesFor(hold::excludesFor);
+					handedOver = turn.takeHandedOver();
 				}
-				synchronized (hold) {
-					hold.turn = turn;
-				}
-				turn.excludesFor(hold::excludesFor);
 				while (true) {
 					Optional<LockGrant> grant;
 					try {
-						grant = this.backend.acquire(hold.name, hold.owner, hold.lease,
-								Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+						// A hold passed on by the local holder needs no attempt of its own.
+						grant = (handedOver != null) ? Optional.of(handedOver)
+								: this.backend.acquire(hold.name, hold.owner, hold.lease,
+										Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+						handedOver = null;
 					}
 					catch (LockBackendUnavailableException ex) {
 						LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, ex);
@@ -652,9 +663,19 @@ public final class LockRegistry implements AutoCloseable {
 		 * reached the hold waits in {@link State#RELEASE_FAILED} for a retry.
 		 */
 		private boolean releaseOnBackend(String key, Hold hold) {
+			LocalHandOver.Waiter next = claimNextWaiter(hold);
+			LockGrant passed = null;
 			boolean released;
 			try {
-				released = this.backend.release(hold.name, hold.owner);
+				if (next != null) {
+					Optional<LockGrant> grant = ((HandOverLockBackend) this.backend).handOver(hold.name, hold.owner,
+							next.owner(), next.lease());
+					passed = grant.orElse(null);
+					released = grant.isPresent();
+				}
+				else {
+					released = this.backend.release(hold.name, hold.owner);
+				}
 			}
 			catch (RuntimeException ex) {
 				synchronized (hold) {
@@ -668,8 +689,27 @@ public final class LockRegistry implements AutoCloseable {
 				}
 				throw ex;
 			}
+			finally {
+				if (next != null) {
+					// Without a hold passed on (none held any more, or the reply lost) the waiter asks the backend:
+					// the backend grants an owner that already holds, so a hand-over applied unheard is found too.
+					next.complete(passed);
+				}
+			}
 			end(key, hold);
 			return released;
+		}
+
+		/** The local waiter a release passes the hold to in one round trip, when the backend can do that. */
+		private LocalHandOver.Waiter claimNextWaiter(Hold hold) {
+			if (!(this.backend instanceof HandOverLockBackend)) {
+				return null;
+			}
+			LocalHandOver.Turn turn;
+			synchronized (hold) {
+				turn = hold.turn;
+			}
+			return (turn != null) ? turn.claimNext() : null;
 		}
 
 		/** Removes a hold from the registry and wakes the threads of its owner waiting on it. */

@@ -91,6 +91,73 @@ abstract sealed class JdbcLockDialect permits PostgreSqlLockDialect, MariaDbLock
 			throws SQLException;
 
 	/**
+	 * Passes an unexpired hold of {@code owner} to {@code nextOwner} with token = previous token + 1 and a lease
+	 * of {@code leaseMillis} from database now, in one statement on the lock's row, so that no other owner can
+	 * take the lock in between.
+	 * @param connection an auto-committing connection
+	 * @param name lock name
+	 * @param owner current holder
+	 * @param nextOwner new holder
+	 * @param leaseMillis lease of the new hold in milliseconds
+	 * @return the new token, or empty if {@code owner} no longer held the lock (nothing changed then)
+	 * @throws SQLException on a database error
+	 */
+	abstract OptionalLong handOver(Connection connection, String name, String owner, String nextOwner,
+			long leaseMillis) throws SQLException;
+
+	/**
+	 * Prepares a hand-over statement with parameters (next owner, lease millis, name, owner).
+	 * @param connection an auto-committing connection
+	 * @param sql the statement
+	 * @param name lock name
+	 * @param owner current holder
+	 * @param nextOwner new holder
+	 * @param leaseMillis lease in milliseconds
+	 * @return the statement, to run and close
+	 * @throws SQLException on a database error
+	 */
+	final PreparedStatement prepareHandOver(Connection connection, String sql, String name, String owner,
+			String nextOwner, long leaseMillis) throws SQLException {
+		PreparedStatement statement = prepare(connection, sql);
+		statement.setString(1, nextOwner);
+		statement.setLong(2, leaseMillis);
+		statement.setString(3, name);
+		statement.setString(4, owner);
+		return statement;
+	}
+
+	/**
+	 * Runs a hand-over statement that returns the new token as its only row, or no row when the owner no longer
+	 * held the lock.
+	 * @param connection an auto-committing connection
+	 * @param sql statement with parameters (next owner, lease millis, name, owner)
+	 * @param name lock name
+	 * @param owner current holder
+	 * @param nextOwner new holder
+	 * @param leaseMillis lease in milliseconds
+	 * @return the new token, or empty
+	 * @throws SQLException on a database error
+	 */
+	final OptionalLong handOverReturningToken(Connection connection, String sql, String name, String owner,
+			String nextOwner, long leaseMillis) throws SQLException {
+		try (PreparedStatement statement = prepareHandOver(connection, sql, name, owner, nextOwner, leaseMillis)) {
+			return tokenOf(statement);
+		}
+	}
+
+	/**
+	 * Runs a prepared statement whose only row, if any, is the new token.
+	 * @param statement the statement
+	 * @return the token, or empty without a row
+	 * @throws SQLException on a database error
+	 */
+	static OptionalLong tokenOf(PreparedStatement statement) throws SQLException {
+		try (ResultSet result = statement.executeQuery()) {
+			return result.next() ? OptionalLong.of(result.getLong(1)) : OptionalLong.empty();
+		}
+	}
+
+	/**
 	 * Extends an unexpired hold of {@code owner} to {@code leaseMillis} from database now.
 	 * @param connection an auto-committing connection
 	 * @param name lock name
@@ -141,9 +208,7 @@ abstract sealed class JdbcLockDialect permits PostgreSqlLockDialect, MariaDbLock
 			statement.setString(1, name);
 			statement.setString(2, owner);
 			statement.setLong(3, leaseMillis);
-			try (ResultSet result = statement.executeQuery()) {
-				return result.next() ? OptionalLong.of(result.getLong(1)) : OptionalLong.empty();
-			}
+			return tokenOf(statement);
 		}
 	}
 

@@ -36,6 +36,15 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 			FROM %1$s f WHERE f.name = ''
 			""";
 
+	// Passes an unexpired hold of this owner to the next owner; LAST_INSERT_ID(expr) remembers the new token for
+	// this session. MariaDB has no UPDATE ... RETURNING, so the token is read by a second statement on the same
+	// connection: two round trips, but the transfer itself is this one statement.
+	private static final String HAND_OVER = """
+			UPDATE %s SET owner = ?, token = LAST_INSERT_ID(token + 1),
+			expires_at = UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND
+			WHERE name = ? AND owner = ? AND expires_at > UTC_TIMESTAMP(3)
+			""";
+
 	private static final String CREATE_FLOOR = """
 			INSERT IGNORE INTO %s (name, owner, token, expires_at) VALUES ('', NULL, 0, UTC_TIMESTAMP(3))
 			""";
@@ -58,6 +67,8 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 
 	private final String createFloorSql;
 
+	private final String handOverSql;
+
 	private volatile boolean floorCreated;
 
 	MariaDbLockDialect(String table, int queryTimeoutSeconds) {
@@ -65,6 +76,7 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 		this.takeOverSql = TAKE_OVER.formatted(table);
 		this.createSql = CREATE.formatted(table);
 		this.createFloorSql = CREATE_FLOOR.formatted(table);
+		this.handOverSql = HAND_OVER.formatted(table);
 	}
 
 	@Override
@@ -107,6 +119,15 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 			create.setString(2, owner);
 			create.setLong(3, leaseMillis);
 			return (create.executeUpdate() == 1) ? OptionalLong.of(lastInsertId(connection)) : OptionalLong.empty();
+		}
+	}
+
+	@Override
+	OptionalLong handOver(Connection connection, String name, String owner, String nextOwner, long leaseMillis)
+			throws SQLException {
+		try (PreparedStatement statement = prepareHandOver(connection, this.handOverSql, name, owner, nextOwner,
+				leaseMillis)) {
+			return (statement.executeUpdate() == 1) ? OptionalLong.of(lastInsertId(connection)) : OptionalLong.empty();
 		}
 	}
 
