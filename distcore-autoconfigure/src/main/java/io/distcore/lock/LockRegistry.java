@@ -55,10 +55,15 @@ import org.springframework.util.Assert;
  * explicit owner wait for each other's backend call, then enter the resulting hold, so a hold is either
  * recorded here in full (count, lease, watchdog) or released on the backend.
  * <p>
- * Threads of this process that want one name on one backend queue here, first come first served: only the
- * head asks the backend, and a release passes to the next local waiter as soon as the backend has it, with a
- * new fencing token from the backend, instead of at the waiter's next poll. A hold whose lease ran out, or that
- * is lost, stops holding up the queue, so waits, leases and losses behave as without it.
+ * Threads of this process that want one name on one remote backend queue here, first come first served: only
+ * the head asks the backend, and a release passes to the next local waiter as soon as the backend has it, with a
+ * new fencing token from the backend, instead of at the waiter's next poll. A backend that is a
+ * {@link HandOverLockBackend} passes the hold to that waiter in one round trip; others get a release, then the
+ * waiter's acquire. A waiter whose wait runs out while a hold is being passed to it still takes it (its
+ * {@code tryLock} returns {@code true}, a little after its wait time), so no hold is ever passed to a thread that
+ * gave up; an interrupt that comes meanwhile is kept for the caller to see. A hold whose lease ran out, or that
+ * is lost, stops holding up the queue, so waits, leases and losses behave as without it. In-process backends
+ * ({@link LockBackend#inProcess()}) queue their waiters themselves and get no local queue.
  */
 public final class LockRegistry implements AutoCloseable {
 
