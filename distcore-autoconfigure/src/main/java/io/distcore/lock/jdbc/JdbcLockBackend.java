@@ -173,9 +173,10 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * One {@code UPDATE} of the lock's row: with {@code RETURNING} on PostgreSQL, read through a data change delta
-	 * table on H2 (one round trip each); on MariaDB/MySQL, which cannot return from an {@code UPDATE}, followed by
-	 * {@code SELECT LAST_INSERT_ID()} on the same connection (two round trips, the transfer still one statement).
+	 * One {@code UPDATE} of the lock's row, one round trip: with {@code RETURNING} on PostgreSQL, read through a
+	 * data change delta table on H2; on MariaDB/MySQL, which cannot return from an {@code UPDATE}, the token is set
+	 * with {@code LAST_INSERT_ID(expr)} and read from the statement's reply as its generated key (a driver that does
+	 * not report it there costs a second statement, {@code SELECT LAST_INSERT_ID()}, on the same connection).
 	 */
 	@Override
 	public Optional<LockGrant> handOver(String name, String owner, String nextOwner, Duration leaseTime) {
