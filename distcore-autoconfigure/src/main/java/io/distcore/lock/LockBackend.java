@@ -10,7 +10,8 @@ import java.util.Optional;
  * <p>
  * Owners are opaque strings, unique across processes (instance id plus thread or explicit owner). A backend
  * must be safe for concurrent use by many owners and never let an owner release or renew a lock it does not
- * hold.
+ * hold. A backend that can pass a hold from one owner to another in one round trip implements
+ * {@link HandOverLockBackend} as well.
  */
 public interface LockBackend {
 
