@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Counts the round trips of every contender of the lock benchmarks (Redis commands, JDBC calls, ZooKeeper
-# requests per acquire + release and per contended hand-over) and prints them as a Markdown table: figures the
+# requests per acquire + release and per contended hand-over; distcore on Redis and PostgreSQL with and without the
+# one-round-trip hand-over SPI) and prints them as a Markdown table: figures the
 # machine's load cannot move. Starts a private redis-server on REDIS_COUNT_PORT (default 7411) and stops it
 # afterwards, creates a private PostgreSQL database (PGHOST:PGPORT, user postgres) and drops it afterwards;
 # ZooKeeper is an in-JVM TestingServer.

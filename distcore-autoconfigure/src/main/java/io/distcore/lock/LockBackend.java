@@ -10,7 +10,8 @@ import java.util.Optional;
  * <p>
  * Owners are opaque strings, unique across processes (instance id plus thread or explicit owner). A backend
  * must be safe for concurrent use by many owners and never let an owner release or renew a lock it does not
- * hold.
+ * hold. A backend that can pass a hold from one owner to another in one round trip implements
+ * {@link HandOverLockBackend} as well.
  */
 public interface LockBackend {
 
@@ -68,6 +69,16 @@ public interface LockBackend {
 	 * @throws LockBackendUnavailableException if the backend cannot be reached or does not answer
 	 */
 	default void check() {
+	}
+
+	/**
+	 * Whether the locks of this backend live in this process only, so that its waiters already queue in memory and
+	 * wake at a release: {@link LockRegistry} then puts no local queue in front of it, which would only add a
+	 * second queue. Remote backends keep the default.
+	 * @return {@code true} for in-process locks
+	 */
+	default boolean inProcess() {
+		return false;
 	}
 
 	/**

@@ -55,10 +55,15 @@ import org.springframework.util.Assert;
  * explicit owner wait for each other's backend call, then enter the resulting hold, so a hold is either
  * recorded here in full (count, lease, watchdog) or released on the backend.
  * <p>
- * Threads of this process that want one name on one backend queue here, first come first served: only the
- * head asks the backend, and a release passes to the next local waiter as soon as the backend has it, with a
- * new fencing token from the backend, instead of at the waiter's next poll. A hold whose lease ran out, or that
- * is lost, stops holding up the queue, so waits, leases and losses behave as without it.
+ * Threads of this process that want one name on one remote backend queue here, first come first served: only
+ * the head asks the backend, and a release passes to the next local waiter as soon as the backend has it, with a
+ * new fencing token from the backend, instead of at the waiter's next poll. A backend that is a
+ * {@link HandOverLockBackend} passes the hold to that waiter in one round trip; others get a release, then the
+ * waiter's acquire. A waiter whose wait runs out while a hold is being passed to it still takes it (its
+ * {@code tryLock} returns {@code true}, a little after its wait time), so no hold is ever passed to a thread that
+ * gave up; an interrupt that comes meanwhile is kept for the caller to see. A hold whose lease ran out, or that
+ * is lost, stops holding up the queue, so waits, leases and losses behave as without it. In-process backends
+ * ({@link LockBackend#inProcess()}) queue their waiters themselves and get no local queue.
  */
 public final class LockRegistry implements AutoCloseable {
 
@@ -399,14 +404,18 @@ public final class LockRegistry implements AutoCloseable {
 
 		private final Map<String, Hold> holds = new ConcurrentHashMap<>();
 
-		/** Only the first local waiter of a name asks the backend; a release passes straight to the next. */
-		private final LocalHandOver handOver = new LocalHandOver();
+		/**
+		 * Only the first local waiter of a name asks the backend; a release passes straight to the next. None in
+		 * front of an in-process backend, whose waiters queue in memory already.
+		 */
+		private final LocalHandOver handOver;
 
 		/** Runs renewals, checks and the releases of {@link #close()}: a slow backend only ever blocks its own. */
 		private final ThreadPoolExecutor worker;
 
 		BackendHolds(LockBackend backend) {
 			this.backend = backend;
+			this.handOver = backend.inProcess() ? null : new LocalHandOver();
 			this.worker = new ThreadPoolExecutor(BACKEND_WORKERS, BACKEND_WORKERS, 1, TimeUnit.MINUTES,
 					new LinkedBlockingQueue<>(), daemon("distcore-lock-" + backend.name()));
 			this.worker.allowCoreThreadTimeOut(true);
@@ -501,20 +510,27 @@ public final class LockRegistry implements AutoCloseable {
 				throws InterruptedException {
 			boolean recorded = false;
 			try {
-				LocalHandOver.Turn turn = this.handOver.await(hold.name, deadline);
-				if (turn == null) {
-					LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
-					return false;
+				LockGrant handedOver = null;
+				if (this.handOver != null) {
+					LocalHandOver.Turn turn = this.handOver.await(hold.name, hold.owner, hold.lease, deadline);
+					if (turn == null) {
+						LockRegistry.this.listener.notAcquired(this.backend.name(), hold.name, since(start));
+						return false;
+					}
+					synchronized (hold) {
+						hold.turn = turn;
+					}
+					turn.excludesFor(hold::excludesFor);
+					handedOver = turn.takeHandedOver();
 				}
-				synchronized (hold) {
-					hold.turn = turn;
-				}
-				turn.excludesFor(hold::excludesFor);
 				while (true) {
 					Optional<LockGrant> grant;
 					try {
-						grant = this.backend.acquire(hold.name, hold.owner, hold.lease,
-								Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+						// A hold passed on by the local holder needs no attempt of its own.
+						grant = (handedOver != null) ? Optional.of(handedOver)
+								: this.backend.acquire(hold.name, hold.owner, hold.lease,
+										Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+						handedOver = null;
 					}
 					catch (LockBackendUnavailableException ex) {
 						LockRegistry.this.listener.backendFailed(this.backend.name(), hold.name, ex);
@@ -652,9 +668,19 @@ public final class LockRegistry implements AutoCloseable {
 		 * reached the hold waits in {@link State#RELEASE_FAILED} for a retry.
 		 */
 		private boolean releaseOnBackend(String key, Hold hold) {
+			LocalHandOver.Waiter next = claimNextWaiter(hold);
+			LockGrant passed = null;
 			boolean released;
 			try {
-				released = this.backend.release(hold.name, hold.owner);
+				if (next != null) {
+					Optional<LockGrant> grant = ((HandOverLockBackend) this.backend).handOver(hold.name, hold.owner,
+							next.owner(), next.lease());
+					passed = grant.orElse(null);
+					released = grant.isPresent();
+				}
+				else {
+					released = this.backend.release(hold.name, hold.owner);
+				}
 			}
 			catch (RuntimeException ex) {
 				synchronized (hold) {
@@ -668,8 +694,27 @@ public final class LockRegistry implements AutoCloseable {
 				}
 				throw ex;
 			}
+			finally {
+				if (next != null) {
+					// Without a hold passed on (none held any more, or the reply lost) the waiter asks the backend:
+					// the backend grants an owner that already holds, so a hand-over applied unheard is found too.
+					next.complete(passed);
+				}
+			}
 			end(key, hold);
 			return released;
+		}
+
+		/** The local waiter a release passes the hold to in one round trip, when the backend can do that. */
+		private LocalHandOver.Waiter claimNextWaiter(Hold hold) {
+			if (!(this.backend instanceof HandOverLockBackend)) {
+				return null;
+			}
+			LocalHandOver.Turn turn;
+			synchronized (hold) {
+				turn = hold.turn;
+			}
+			return (turn != null) ? turn.claimNext() : null;
 		}
 
 		/** Removes a hold from the registry and wakes the threads of its owner waiting on it. */

@@ -68,7 +68,9 @@ public final class NamedLock {
 	 * @param waitTime how long to wait; zero tries once
 	 * @param leaseTime how long the hold lasts unless released; {@code null} or zero keeps it alive with a
 	 * watchdog that renews it every third of the default lease while this process lives
-	 * @return whether the lock is now held by this owner
+	 * @return whether the lock is now held by this owner; a hold that a releasing thread of this process had
+	 * begun to pass to this one is taken, and {@code true} returned, even if the wait time ran out or an interrupt
+	 * came meanwhile (the interrupt flag is then set again), so that no hold is left with an owner that gave up
 	 * @throws InterruptedException if interrupted while waiting; nothing is held then
 	 * @throws LockBackendUnavailableException if the backend cannot be reached; nothing is held then
 	 * @throws LockLostException if this owner already held the lock and that hold was lost

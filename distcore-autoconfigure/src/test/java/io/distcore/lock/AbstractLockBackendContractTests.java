@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The contract every {@link LockBackend} passes unchanged. A subclass supplies the backend; each call of
@@ -312,6 +313,93 @@ public abstract class AbstractLockBackendContractTests {
 		});
 		assertThat(maxInside.get()).isEqualTo(1);
 		assertThat(tokens).hasSize(8 * perThread).isSortedAccordingTo(Long::compare).doesNotHaveDuplicates();
+	}
+
+	@Test
+	void handOversAcrossThreadsAndProcessesPassATokenOracleAndExclusion() throws Exception {
+		String name = uniqueName("oracle");
+		List<LockRegistry> processes = List.of(newProcess(), newProcess());
+		TokenOracle oracle = new TokenOracle();
+		AtomicInteger inside = new AtomicInteger();
+		AtomicInteger maxInside = new AtomicInteger();
+		int perThread = 12;
+		onThreads(8, (thread) -> {
+			NamedLock lock = processes.get(thread % 2).getLock(name);
+			for (int i = 0; i < perThread; i++) {
+				assertThat(lock.tryLock(HANG, Duration.ofSeconds(10))).isTrue();
+				try {
+					maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+					oracle.write(lock.fencingToken());
+					Thread.yield();
+					inside.decrementAndGet();
+				}
+				finally {
+					lock.unlock();
+				}
+			}
+		});
+		assertThat(maxInside.get()).isEqualTo(1);
+		assertThat(oracle.refused).isEmpty();
+		assertThat(oracle.accepted).hasValue(8 * perThread);
+	}
+
+	@Test
+	void aHandOverToAWaiterWhoseWaitRunsOutLeavesTheLockWithAHolderThatKnowsIt() throws Exception {
+		String name = uniqueName("hand-over-timeout");
+		LockRegistry registry = newProcess();
+		LockRegistry other = newProcess();
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			for (int round = 0; round < 30; round++) {
+				NamedLock holder = registry.getLock(name);
+				assertThat(holder.tryLock(HANG, Duration.ofSeconds(30))).isTrue();
+				Duration wait = Duration.ofMillis(20);
+				Future<Boolean> waiter = startWaiter(pool, () -> {
+					NamedLock lock = registry.getLock(name);
+					if (!lock.tryLock(wait, Duration.ofSeconds(30))) {
+						return false;
+					}
+					// A waiter told it holds must hold, and release cleanly.
+					assertThat(lock.isHeldByCurrentOwner()).isTrue();
+					lock.unlock();
+					return true;
+				});
+				// Around the waiter's deadline, so that some releases meet a waiter that is just giving up.
+				TimeUnit.MICROSECONDS.sleep(15_000 + ThreadLocalRandom.current().nextLong(10_000));
+				holder.unlock();
+				waiter.get(HANG.toSeconds(), TimeUnit.SECONDS);
+				// Whoever had it released it: another process gets it at once.
+				NamedLock elsewhere = other.getLock(name);
+				assertThat(elsewhere.tryLock(Duration.ZERO, Duration.ofSeconds(30))).as("round %d", round).isTrue();
+				elsewhere.unlock();
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(this.events.lost).isEmpty();
+	}
+
+	@Test
+	void aHandOverPassesOnlyAHoldTheOwnerStillHasWithAGreaterToken() throws Exception {
+		LockBackend backend = newBackend();
+		this.backends.add(backend);
+		assumeTrue(backend instanceof HandOverLockBackend, "the backend cannot hand over");
+		HandOverLockBackend handOver = (HandOverLockBackend) backend;
+		String name = uniqueName("spi-hand-over");
+		Duration lease = Duration.ofSeconds(30);
+		long first = backend.acquire(name, "first", lease, Duration.ZERO).orElseThrow().fencingToken();
+		long second = handOver.handOver(name, "first", "second", lease).orElseThrow().fencingToken();
+		assertThat(second).isGreaterThan(first);
+		assertThat(backend.acquire(name, "third", lease, Duration.ZERO)).isEmpty();
+		assertThat(handOver.handOver(name, "first", "third", lease)).isEmpty();
+		assertThat(backend.release(name, "first")).isFalse();
+		assertThat(backend.renew(name, "second", lease)).isTrue();
+		assertThat(backend.release(name, "second")).isTrue();
+		assertThat(handOver.handOver(name, "second", "third", lease)).isEmpty();
+		long third = backend.acquire(name, "third", lease, Duration.ZERO).orElseThrow().fencingToken();
+		assertThat(third).isGreaterThan(second);
+		assertThat(backend.release(name, "third")).isTrue();
 	}
 
 	@Test
@@ -692,6 +780,26 @@ public abstract class AbstractLockBackendContractTests {
 			results.add(call.get(2 * HANG.toSeconds(), TimeUnit.SECONDS));
 		}
 		return results;
+	}
+
+	/** A table the critical sections write to, which refuses a fencing token not greater than the last one. */
+	private static final class TokenOracle {
+
+		private long last;
+
+		final AtomicInteger accepted = new AtomicInteger();
+
+		final List<String> refused = new CopyOnWriteArrayList<>();
+
+		synchronized void write(long token) {
+			if (token <= this.last) {
+				this.refused.add(token + " after " + this.last);
+				return;
+			}
+			this.last = token;
+			this.accepted.incrementAndGet();
+		}
+
 	}
 
 	/** What one of the threads of {@link #onThreads} does. */

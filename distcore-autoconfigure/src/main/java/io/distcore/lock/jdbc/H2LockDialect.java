@@ -27,6 +27,14 @@ final class H2LockDialect extends JdbcLockDialect {
 						COALESCE((SELECT f.token FROM %1$s f WHERE f.name = ''), 0) + 1, s.expires_at))
 			""";
 
+	// Passes an unexpired hold of this owner to the next owner with the next token, read back through the delta
+	// table; returns no row when the owner no longer holds it.
+	private static final String HAND_OVER = """
+			SELECT token FROM FINAL TABLE (
+				UPDATE %s SET owner = ?, token = token + 1, expires_at = DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP(3))
+				WHERE name = ? AND owner = ? AND expires_at > CURRENT_TIMESTAMP(3))
+			""";
+
 	private static final String CREATE_FLOOR = """
 			MERGE INTO %s l USING (VALUES ('')) s (name) ON l.name = s.name
 			WHEN NOT MATCHED THEN INSERT (name, owner, token, expires_at) VALUES ('', NULL, 0, CURRENT_TIMESTAMP(3))
@@ -48,10 +56,13 @@ final class H2LockDialect extends JdbcLockDialect {
 
 	private final String createFloorSql;
 
+	private final String handOverSql;
+
 	H2LockDialect(String table, int queryTimeoutSeconds) {
 		super(RENEW.formatted(table), RELEASE.formatted(table), queryTimeoutSeconds);
 		this.acquireSql = ACQUIRE.formatted(table);
 		this.createFloorSql = CREATE_FLOOR.formatted(table);
+		this.handOverSql = HAND_OVER.formatted(table);
 	}
 
 	@Override
@@ -85,6 +96,12 @@ final class H2LockDialect extends JdbcLockDialect {
 			}
 			throw ex;
 		}
+	}
+
+	@Override
+	OptionalLong handOver(Connection connection, String name, String owner, String nextOwner, long leaseMillis)
+			throws SQLException {
+		return handOverReturningToken(connection, this.handOverSql, name, owner, nextOwner, leaseMillis);
 	}
 
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
-import io.distcore.lock.LockBackend;
+import io.distcore.lock.HandOverLockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
 import io.distcore.lock.LockGrant;
 import io.distcore.support.AutoCommitJdbc;
@@ -58,7 +58,7 @@ import org.springframework.util.Assert;
  * </ul>
  * The table is created by {@link #createSchema()} or from the {@code schema-*.sql} resources of this package.
  */
-public final class JdbcLockBackend implements LockBackend {
+public final class JdbcLockBackend implements HandOverLockBackend {
 
 	/** Width of the name and owner columns. */
 	public static final int MAX_NAME_LENGTH = 255;
@@ -168,6 +168,28 @@ public final class JdbcLockBackend implements LockBackend {
 			TimeUnit.NANOSECONDS.sleep(Math.min(remaining, jittered));
 			delay = Math.min(delay * 2, this.pollMaxNanos);
 		}
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * One {@code UPDATE} of the lock's row, one round trip: with {@code RETURNING} on PostgreSQL, read through a
+	 * data change delta table on H2; on MariaDB/MySQL, which cannot return from an {@code UPDATE}, the token is set
+	 * with {@code LAST_INSERT_ID(expr)} and read from the statement's reply as its generated key (a driver that does
+	 * not report it there costs a second statement, {@code SELECT LAST_INSERT_ID()}, on the same connection).
+	 */
+	@Override
+	public Optional<LockGrant> handOver(String name, String owner, String nextOwner, Duration leaseTime) {
+		checkNameAndOwner(name, owner);
+		checkNameAndOwner(name, nextOwner);
+		checkLease(leaseTime);
+		Assert.isTrue(!owner.equals(nextOwner), "The next owner must not be the holder");
+		long leaseMillis = leaseMillis(leaseTime);
+		return execute("hand over", name, (dialect, connection) -> {
+			long attemptStart = System.nanoTime();
+			OptionalLong token = dialect.handOver(connection, name, owner, nextOwner, leaseMillis);
+			return token.isPresent() ? Optional.of(new LockGrant(token.getAsLong(), attemptStart)) : Optional.empty();
+		});
 	}
 
 	@Override

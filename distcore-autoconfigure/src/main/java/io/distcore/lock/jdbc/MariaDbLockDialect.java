@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.OptionalLong;
 
@@ -36,6 +37,14 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 			FROM %1$s f WHERE f.name = ''
 			""";
 
+	// Passes an unexpired hold of this owner to the next owner; LAST_INSERT_ID(expr) remembers the new token for
+	// this session and puts it into the statement's reply (MariaDB has no UPDATE ... RETURNING).
+	private static final String HAND_OVER = """
+			UPDATE %s SET owner = ?, token = LAST_INSERT_ID(token + 1),
+			expires_at = UTC_TIMESTAMP(3) + INTERVAL ? * 1000 MICROSECOND
+			WHERE name = ? AND owner = ? AND expires_at > UTC_TIMESTAMP(3)
+			""";
+
 	private static final String CREATE_FLOOR = """
 			INSERT IGNORE INTO %s (name, owner, token, expires_at) VALUES ('', NULL, 0, UTC_TIMESTAMP(3))
 			""";
@@ -58,6 +67,8 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 
 	private final String createFloorSql;
 
+	private final String handOverSql;
+
 	private volatile boolean floorCreated;
 
 	MariaDbLockDialect(String table, int queryTimeoutSeconds) {
@@ -65,6 +76,7 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 		this.takeOverSql = TAKE_OVER.formatted(table);
 		this.createSql = CREATE.formatted(table);
 		this.createFloorSql = CREATE_FLOOR.formatted(table);
+		this.handOverSql = HAND_OVER.formatted(table);
 	}
 
 	@Override
@@ -89,13 +101,13 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 
 	@Override
 	OptionalLong acquire(Connection connection, String name, String owner, long leaseMillis) throws SQLException {
-		try (PreparedStatement takeOver = prepare(connection, this.takeOverSql)) {
+		try (PreparedStatement takeOver = prepare(connection, this.takeOverSql, Statement.RETURN_GENERATED_KEYS)) {
 			takeOver.setString(1, owner);
 			takeOver.setLong(2, leaseMillis);
 			takeOver.setString(3, name);
 			takeOver.setString(4, owner);
 			if (takeOver.executeUpdate() == 1) {
-				return OptionalLong.of(lastInsertId(connection));
+				return OptionalLong.of(newToken(takeOver, connection));
 			}
 		}
 		if (!this.floorCreated) {
@@ -108,6 +120,36 @@ final class MariaDbLockDialect extends JdbcLockDialect {
 			create.setLong(3, leaseMillis);
 			return (create.executeUpdate() == 1) ? OptionalLong.of(lastInsertId(connection)) : OptionalLong.empty();
 		}
+	}
+
+	@Override
+	OptionalLong handOver(Connection connection, String name, String owner, String nextOwner, long leaseMillis)
+			throws SQLException {
+		try (PreparedStatement statement = prepareHandOver(connection, this.handOverSql,
+				Statement.RETURN_GENERATED_KEYS, name, owner, nextOwner, leaseMillis)) {
+			return (statement.executeUpdate() == 1) ? OptionalLong.of(newToken(statement, connection))
+					: OptionalLong.empty();
+		}
+	}
+
+	/**
+	 * The token an {@code UPDATE} set with {@code LAST_INSERT_ID(expr)}. The server sends that value in the
+	 * statement's OK packet, which MariaDB Connector/J reports as the generated key: no second round trip. A driver
+	 * that reports none (or cannot) gets it from {@code SELECT LAST_INSERT_ID()} on the same connection.
+	 */
+	private long newToken(PreparedStatement statement, Connection connection) throws SQLException {
+		try (ResultSet keys = statement.getGeneratedKeys()) {
+			if (keys.next()) {
+				long token = keys.getLong(1);
+				if (token > 0) {
+					return token;
+				}
+			}
+		}
+		catch (SQLFeatureNotSupportedException ex) {
+			// Read it with a statement of its own below.
+		}
+		return lastInsertId(connection);
 	}
 
 	private long lastInsertId(Connection connection) throws SQLException {

@@ -23,6 +23,14 @@ final class PostgreSqlLockDialect extends JdbcLockDialect {
 			RETURNING token
 			""";
 
+	// Passes an unexpired hold of this owner to the next owner with the next token, under the row lock the UPDATE
+	// takes; returns no row when the owner no longer holds it.
+	private static final String HAND_OVER = """
+			UPDATE %s SET owner = ?, token = token + 1, expires_at = clock_timestamp() + ? * INTERVAL '1 millisecond'
+			WHERE name = ? AND owner = ? AND expires_at > clock_timestamp()
+			RETURNING token
+			""";
+
 	private static final String CREATE_FLOOR = """
 			INSERT INTO %s (name, owner, token, expires_at) VALUES ('', NULL, 0, clock_timestamp())
 			ON CONFLICT (name) DO NOTHING
@@ -44,10 +52,13 @@ final class PostgreSqlLockDialect extends JdbcLockDialect {
 
 	private final String createFloorSql;
 
+	private final String handOverSql;
+
 	PostgreSqlLockDialect(String table, int queryTimeoutSeconds) {
 		super(RENEW.formatted(table), RELEASE.formatted(table), queryTimeoutSeconds);
 		this.acquireSql = ACQUIRE.formatted(table);
 		this.createFloorSql = CREATE_FLOOR.formatted(table);
+		this.handOverSql = HAND_OVER.formatted(table);
 	}
 
 	@Override
@@ -73,6 +84,12 @@ final class PostgreSqlLockDialect extends JdbcLockDialect {
 	@Override
 	OptionalLong acquire(Connection connection, String name, String owner, long leaseMillis) throws SQLException {
 		return acquireReturningToken(connection, this.acquireSql, name, owner, leaseMillis);
+	}
+
+	@Override
+	OptionalLong handOver(Connection connection, String name, String owner, String nextOwner, long leaseMillis)
+			throws SQLException {
+		return handOverReturningToken(connection, this.handOverSql, name, owner, nextOwner, leaseMillis);
 	}
 
 }

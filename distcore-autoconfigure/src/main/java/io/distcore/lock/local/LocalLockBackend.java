@@ -25,6 +25,11 @@ public final class LocalLockBackend implements LockBackend {
 	}
 
 	@Override
+	public boolean inProcess() {
+		return true;
+	}
+
+	@Override
 	public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
 			throws InterruptedException {
 		Entry entry = this.entries.computeIfAbsent(name, (ignored) -> new Entry());

@@ -7,10 +7,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.distcore.lock.LockBackend;
+import io.distcore.lock.HandOverLockBackend;
 import io.distcore.lock.LockBackendUnavailableException;
 import io.distcore.lock.LockGrant;
 
@@ -37,7 +38,8 @@ import org.springframework.util.Assert;
  * many names (one per order, say) come and go. The fencing token comes from {@code INCR} of one counter for all
  * names, {@code <keyPrefix>token}, a key that never expires: tokens keep increasing across the holds of every
  * name for as long as Redis keeps its data, and continue above the per-name counters
- * {@code <keyPrefix>{<name>}:token} left by earlier versions. Every operation is one Lua script, one round trip.
+ * {@code <keyPrefix>{<name>}:token} left by earlier versions. Every operation is one Lua script, one round trip,
+ * including the {@link #handOver hand-over} from a releasing holder to the next local waiter.
  * On Redis Cluster the scripts touch a lock key and the counter together, so put a hash tag into the prefix, such as
  * {@code {distcore-lock}:}, to keep them in one slot (it takes precedence over the braces around the name, so
  * every lock is on that one slot).
@@ -50,13 +52,16 @@ import org.springframework.util.Assert;
  * Waiters do not poll: a release publishes the lock name on the channel {@code <keyPrefix>released}, to which
  * each backend instance subscribes once, on the first wait. A waiter parks until a release of its lock is
  * heard or the holder's remaining lease (its {@code PTTL}) runs out, whichever comes first; the lease bound
- * also covers releases missed while the subscription reconnects.
+ * also covers releases missed while the subscription reconnects. A release wakes one waiter of the name per
+ * backend instance, not all of them. A hand-over publishes nothing, so waiters of other processes keep waiting:
+ * while threads of one process keep passing a lock among themselves, other processes get it only when none of
+ * those threads waits any more (as with Spring Integration's registries).
  * <p>
  * When Redis cannot be reached, every operation fails with {@link LockBackendUnavailableException} within the
  * connection factory's command timeout. Replication to a replica is asynchronous: a failover right after an
  * acquisition may lose the hold; fencing tokens are what protects the resource then.
  */
-public final class RedisLockBackend implements LockBackend, AutoCloseable {
+public final class RedisLockBackend implements HandOverLockBackend, AutoCloseable {
 
 	/**
 	 * Takes the lock only if nobody else holds it and, in the same atomic step, draws the next fencing token; a
@@ -69,16 +74,24 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 			local holder = redis.call('get', KEYS[1])
 			if not holder or holder == ARGV[1] then
 				redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2])
-				local token = redis.call('incr', KEYS[2])
-				local old = tonumber(redis.call('get', KEYS[3]) or 0)
-				if old >= token then
-					token = old + 1
-					redis.call('set', KEYS[2], token)
-				end
+			""" + LockTokenScripts.NEXT_TOKEN + """
 				return {1, token}
 			end
 			return {0, redis.call('pttl', KEYS[1])}
 			""", List.class);
+
+	/**
+	 * Passes the lock from its holder to the next owner, with a new lease and the next fencing token, only while
+	 * the holder still has it; 0 (no token is 0) when it does not. Publishes nothing: the lock never became free.
+	 */
+	private static final RedisScript<Long> HAND_OVER = new DefaultRedisScript<>("""
+			if redis.call('get', KEYS[1]) ~= ARGV[1] then
+				return 0
+			end
+			redis.call('set', KEYS[1], ARGV[2], 'px', ARGV[3])
+			""" + LockTokenScripts.NEXT_TOKEN + """
+			return token
+			""", Long.class);
 
 	/** Extends the lease only while the caller still holds the lock. */
 	private static final RedisScript<Long> RENEW = new DefaultRedisScript<>("""
@@ -110,6 +123,9 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 
 	private final ConcurrentMap<String, ReleaseSignal> waiting = new ConcurrentHashMap<>();
 
+	/** Waits that a release ended, for tests that count how many waiters one release wakes. */
+	private final AtomicLong wakeUps = new AtomicLong();
+
 	private RedisMessageListenerContainer subscription;
 
 	private boolean closed;
@@ -140,7 +156,7 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
 		Assert.isTrue(waitTime != null && !waitTime.isNegative(), "Wait time must not be negative");
 		long deadline = System.nanoTime() + waitTime.toNanos();
-		List<String> keys = List.of(lockKey(name), this.tokenKey, lockKey(name) + ":token");
+		List<String> keys = tokenKeys(name);
 		String lease = Long.toString(leaseTime.toMillis());
 		ReleaseSignal signal = null;
 		try {
@@ -163,7 +179,9 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 				}
 				// PTTL is -1 only for a key someone wrote without expiry: then only a release ends the wait.
 				long leaseLeft = (value >= 0) ? TimeUnit.MILLISECONDS.toNanos(Math.max(1, value)) : remaining;
-				signal.await(seen, Math.min(remaining, leaseLeft));
+				if (signal.await(seen, Math.min(remaining, leaseLeft))) {
+					this.wakeUps.incrementAndGet();
+				}
 			}
 		}
 		finally {
@@ -171,6 +189,15 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 				this.waiting.computeIfPresent(name, (key, existing) -> existing.leave() ? null : existing);
 			}
 		}
+	}
+
+	@Override
+	public Optional<LockGrant> handOver(String name, String owner, String nextOwner, Duration leaseTime) {
+		Assert.isTrue(leaseTime != null && leaseTime.toMillis() > 0, "Lease time must be at least 1 ms");
+		Assert.isTrue(!owner.equals(nextOwner), "The next owner must not be the holder");
+		long attemptStart = System.nanoTime();
+		long token = execute(HAND_OVER, name, tokenKeys(name), owner, nextOwner, Long.toString(leaseTime.toMillis()));
+		return (token > 0) ? Optional.of(new LockGrant(token, attemptStart)) : Optional.empty();
 	}
 
 	@Override
@@ -211,6 +238,15 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 		if (container != null) {
 			container.destroy();
 		}
+	}
+
+	long wakeUps() {
+		return this.wakeUps.get();
+	}
+
+	/** Keys of a script that draws a token: the lock, the counter, the per-name counter of earlier versions. */
+	private List<String> tokenKeys(String name) {
+		return List.of(lockKey(name), this.tokenKey, lockKey(name) + ":token");
 	}
 
 	/** The braces keep every lock key apart from the token counter's, whatever the name. */
@@ -273,8 +309,11 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 	}
 
 	/**
-	 * Where the waiters of one lock name in this process park. The release count lets a waiter tell a release
-	 * that came between its failed attempt and its parking from no release at all.
+	 * Where the waiters of one lock name in this process park. A release wakes one of them, the one that waited
+	 * longest: of the threads of this process only one can win the lock, so waking the others would only make them
+	 * run a script that fails. The release count lets a waiter tell a release that came between its failed attempt
+	 * and its parking from no release at all; a waiter woken by a release always makes an attempt, and one
+	 * interrupted after a release it did not act on passes the wake-up to the next waiter, so none is lost.
 	 */
 	private static final class ReleaseSignal {
 
@@ -310,20 +349,28 @@ public final class RedisLockBackend implements LockBackend, AutoCloseable {
 			this.mutex.lock();
 			try {
 				this.releases++;
-				this.released.signalAll();
+				this.released.signal();
 			}
 			finally {
 				this.mutex.unlock();
 			}
 		}
 
-		void await(long seen, long nanos) throws InterruptedException {
+		/** Parks until a release after {@code seen}, or for {@code nanos}; tells whether a release ended it. */
+		boolean await(long seen, long nanos) throws InterruptedException {
 			this.mutex.lockInterruptibly();
 			try {
 				long left = nanos;
 				while (this.releases == seen && left > 0) {
 					left = this.released.awaitNanos(left);
 				}
+				return this.releases != seen;
+			}
+			catch (InterruptedException ex) {
+				if (this.releases != seen) {
+					this.released.signal();
+				}
+				throw ex;
 			}
 			finally {
 				this.mutex.unlock();

@@ -17,6 +17,7 @@ import java.util.function.Predicate;
 import io.distcore.lock.LockBackend;
 import io.distcore.lock.LockGrant;
 import io.distcore.lock.RedLockQuorumException;
+import io.distcore.lock.redis.LockTokenScripts;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -106,12 +107,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 			elseif not redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2], 'nx') then
 				return {0, redis.call('pttl', KEYS[1])}
 			end
-			local token = redis.call('incr', KEYS[2])
-			local old = tonumber(redis.call('get', KEYS[3]) or 0)
-			if old >= token then
-				token = old + 1
-				redis.call('set', KEYS[2], token)
-			end
+			""" + LockTokenScripts.NEXT_TOKEN + """
 			return {1, token}
 			""";
 

@@ -2,6 +2,8 @@ package io.distcore.lock.redis;
 
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,6 +67,42 @@ class RedisLockBackendTests extends AbstractLockBackendContractTests {
 		StringRedisTemplate redis = new StringRedisTemplate(this.admin);
 		redis.delete(redis.keys(this.prefix + "*"));
 		this.admin.destroy();
+	}
+
+	@Test
+	void aReleaseWakesOneWaiterOfTheProcessNotEveryOne() throws Exception {
+		RedisLockBackend backend = (RedisLockBackend) newBackend();
+		String name = uniqueName("wake-one");
+		Duration lease = Duration.ofSeconds(30);
+		int waiters = 4;
+		ExecutorService pool = Executors.newFixedThreadPool(waiters);
+		try {
+			assertThat(backend.acquire(name, "holder", lease, Duration.ZERO)).isPresent();
+			List<Future<Boolean>> results = new ArrayList<>();
+			for (int i = 0; i < waiters; i++) {
+				String owner = "waiter-" + i;
+				results.add(pool.submit(() -> {
+					if (backend.acquire(name, owner, lease, Duration.ofSeconds(20)).isEmpty()) {
+						return false;
+					}
+					Thread.sleep(20);
+					return backend.release(name, owner);
+				}));
+			}
+			// Generous: every waiter has made its attempts and parked.
+			Thread.sleep(1500);
+			assertThat(backend.wakeUps()).isZero();
+			assertThat(backend.release(name, "holder")).isTrue();
+			for (Future<Boolean> result : results) {
+				assertThat(result.get(30, TimeUnit.SECONDS)).isTrue();
+			}
+			// One wake-up per release: each woken waiter won; nobody ran a script that was bound to fail.
+			assertThat(backend.wakeUps()).isEqualTo(waiters);
+		}
+		finally {
+			pool.shutdownNow();
+			close(backend);
+		}
 	}
 
 	@Test

@@ -98,6 +98,20 @@ public class JdbcLockBenchmark {
 
 		private LockRegistry registry;
 
+		private final boolean handOver;
+
+		public Distcore() {
+			this(true);
+		}
+
+		/**
+		 * @param handOver whether the registry may pass the lock between local threads in one statement; without
+		 * it, a release then an acquire
+		 */
+		Distcore(boolean handOver) {
+			this.handOver = handOver;
+		}
+
 		@Setup(Level.Trial)
 		public void setUp() {
 			this.dataSource = LockBenchmarks.postgres("distcore");
@@ -106,13 +120,18 @@ public class JdbcLockBenchmark {
 					defaults.getPollMaxInterval(), defaults.getQueryTimeout());
 			backend.createSchema();
 			deleteRows();
-			this.registry = LockBenchmarks.registry(backend);
+			this.registry = LockBenchmarks.registry(this.handOver ? backend : LockBenchmarks.releaseThenAcquire(backend));
 		}
 
 		void lockUnlock(String key) throws InterruptedException {
+			lock(key).run();
+		}
+
+		/** Acquires, and returns what releases. */
+		Runnable lock(String key) throws InterruptedException {
 			NamedLock lock = this.registry.getLock(key);
 			LockBenchmarks.acquired(lock.tryLock(LockBenchmarks.WAIT, LockBenchmarks.LEASE), "distcore", key);
-			lock.unlock();
+			return lock::unlock;
 		}
 
 		@TearDown(Level.Trial)
@@ -161,9 +180,14 @@ public class JdbcLockBenchmark {
 		}
 
 		void lockUnlock(String key) throws InterruptedException {
+			lock(key).run();
+		}
+
+		/** Acquires, and returns what releases. */
+		Runnable lock(String key) throws InterruptedException {
 			DistributedLock lock = this.registry.obtain(key);
 			LockBenchmarks.acquired(lock.tryLock(LockBenchmarks.WAIT, LockBenchmarks.LEASE), "Spring Integration", key);
-			lock.unlock();
+			return lock::unlock;
 		}
 
 		@TearDown(Level.Trial)

@@ -2,12 +2,15 @@ package io.distcore.benchmarks.lock;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.distcore.lock.HandOverLockBackend;
 import io.distcore.lock.LockBackend;
+import io.distcore.lock.LockGrant;
 import io.distcore.lock.LockRegistry;
 import io.distcore.support.InstanceId;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -57,6 +60,42 @@ final class LockBenchmarks {
 	 */
 	static LockRegistry registry(LockBackend backend) {
 		return new LockRegistry(InstanceId.generate(), List.of(backend), backend.name(), LEASE, List.of());
+	}
+
+	/**
+	 * The backend without its {@link HandOverLockBackend} ability, so that the registry passes a lock between local
+	 * threads by a release and an acquire: the figure before the one-round-trip hand-over.
+	 */
+	static LockBackend releaseThenAcquire(LockBackend backend) {
+		return new LockBackend() {
+
+			@Override
+			public String name() {
+				return backend.name();
+			}
+
+			@Override
+			public Optional<LockGrant> acquire(String name, String owner, Duration leaseTime, Duration waitTime)
+					throws InterruptedException {
+				return backend.acquire(name, owner, leaseTime, waitTime);
+			}
+
+			@Override
+			public boolean renew(String name, String owner, Duration leaseTime) {
+				return backend.renew(name, owner, leaseTime);
+			}
+
+			@Override
+			public boolean release(String name, String owner) {
+				return backend.release(name, owner);
+			}
+
+			@Override
+			public void onLoss(LossCallback callback) {
+				backend.onLoss(callback);
+			}
+
+		};
 	}
 
 	static HikariDataSource postgres(String poolName) {

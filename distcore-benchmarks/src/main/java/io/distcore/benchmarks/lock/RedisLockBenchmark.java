@@ -125,18 +125,38 @@ public class RedisLockBenchmark {
 
 		private LockRegistry registry;
 
+		private final boolean handOver;
+
+		public Distcore() {
+			this(true);
+		}
+
+		/**
+		 * @param handOver whether the registry may pass the lock between local threads in one script; without it,
+		 * a release then an acquire
+		 */
+		Distcore(boolean handOver) {
+			this.handOver = handOver;
+		}
+
 		@Setup(Level.Trial)
 		public void setUp() {
 			this.factory = connectionFactory();
 			deleteKeys(this.factory, PREFIX);
 			this.backend = new RedisLockBackend(this.factory, PREFIX);
-			this.registry = LockBenchmarks.registry(this.backend);
+			this.registry = LockBenchmarks.registry(
+					this.handOver ? this.backend : LockBenchmarks.releaseThenAcquire(this.backend));
 		}
 
 		void lockUnlock(String key) throws InterruptedException {
+			lock(key).run();
+		}
+
+		/** Acquires, and returns what releases. */
+		Runnable lock(String key) throws InterruptedException {
 			NamedLock lock = this.registry.getLock(key);
 			LockBenchmarks.acquired(lock.tryLock(LockBenchmarks.WAIT, LockBenchmarks.LEASE), "distcore", key);
-			lock.unlock();
+			return lock::unlock;
 		}
 
 		@TearDown(Level.Trial)
@@ -210,9 +230,14 @@ public class RedisLockBenchmark {
 		}
 
 		void lockUnlock(String key) throws InterruptedException {
+			lock(key).run();
+		}
+
+		/** Acquires, and returns what releases. */
+		Runnable lock(String key) throws InterruptedException {
 			DistributedLock lock = this.registry.obtain(key);
 			LockBenchmarks.acquired(lock.tryLock(LockBenchmarks.WAIT, LockBenchmarks.LEASE), "Spring Integration", key);
-			lock.unlock();
+			return lock::unlock;
 		}
 
 		@TearDown(Level.Trial)

@@ -69,6 +69,11 @@ public final class RoundTripCounts {
 			distcore.setUp();
 			rows.add(row("Redis", "**distcore**", commands, distcore::lockUnlock));
 			distcore.tearDown();
+			RedisLockBenchmark.Distcore releaseThenAcquire = new RedisLockBenchmark.Distcore(false);
+			releaseThenAcquire.setUp();
+			rows.add(row("Redis", "distcore, release + acquire (no hand-over SPI)", commands,
+					releaseThenAcquire::lockUnlock));
+			releaseThenAcquire.tearDown();
 			RedisLockBenchmark.RedissonLocks redisson = new RedisLockBenchmark.RedissonLocks();
 			redisson.setUp();
 			rows.add(row("Redis", "Redisson", commands, redisson::lockUnlock));
@@ -89,6 +94,11 @@ public final class RoundTripCounts {
 		distcore.setUp();
 		rows.add(row("PostgreSQL", "**distcore**", calls, distcore::lockUnlock));
 		distcore.tearDown();
+		JdbcLockBenchmark.Distcore releaseThenAcquire = new JdbcLockBenchmark.Distcore(false);
+		releaseThenAcquire.setUp();
+		rows.add(row("PostgreSQL", "distcore, release + acquire (no hand-over SPI)", calls,
+				releaseThenAcquire::lockUnlock));
+		releaseThenAcquire.tearDown();
 		JdbcLockBenchmark.SpringIntegration springIntegration = new JdbcLockBenchmark.SpringIntegration();
 		springIntegration.setUp();
 		rows.add(row("PostgreSQL", "Spring Integration", calls, springIntegration::lockUnlock));
