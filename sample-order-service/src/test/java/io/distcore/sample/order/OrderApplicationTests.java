@@ -20,11 +20,13 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.client.RestClient;
@@ -46,6 +48,9 @@ class OrderApplicationTests {
 
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	JdbcClient jdbc;
 
 	@DynamicPropertySource
 	static void inventoryInstances(DynamicPropertyRegistry registry) {
@@ -109,6 +114,59 @@ class OrderApplicationTests {
 	}
 
 	@Test
+	void fieldsOutsideTheirBoundsAreA400NamingThemBeforeAnythingIsWritten() {
+		int orders = orderRows();
+		String sku = restockedSku(5);
+		assertProblem(placeOrderJson("u", "A".repeat(5000), "1"), 400, "sku");
+		assertProblem(placeOrderJson("u", "A".repeat(65), "1"), 400, "sku");
+		assertProblem(placeOrderJson("u", sku + " ", "1"), 400, "sku");
+		assertProblem(placeOrderJson("u", "../" + sku, "1"), 400, "sku");
+		assertProblem(placeOrderJson("u".repeat(65), sku, "1"), 400, "userId");
+		assertProblem(placeOrderJson(" ", sku, "1"), 400, "userId");
+		assertProblem(placeOrderJson("u", sku, "-1"), 400, "quantity");
+		assertProblem(placeOrderJson("u", sku, Integer.toString(Order.MAX_QUANTITY + 1)), 400, "quantity");
+		assertProblem(placeOrderJson("u", sku, "2147483648"), 400, "quantity");
+		assertThat(orderRows()).isEqualTo(orders);
+		assertThat(Http.get(inventoryUrl(0) + "/inventory/" + sku).body()).contains("\"available\":5", "\"sold\":0");
+		assertThat(placeOrderJson("u".repeat(64), sku, "1").status()).isEqualTo(201);
+	}
+
+	@Test
+	void ordersOfASkuAreListedWithTheirOutcome() {
+		String sku = restockedSku(3);
+		String first = json.readTree(placeOrder("u1", sku, 2).body()).path("orderId").asString();
+		String second = json.readTree(placeOrder("u2", sku, 2).body()).path("orderId").asString();
+		String third = json.readTree(placeOrder("u3", sku, 1).body()).path("orderId").asString();
+		placeOrder("u4", restockedSku(1), 1);
+
+		Response list = Http.get(url("/orders?sku=" + sku));
+		assertThat(list.status()).as(list.body()).isEqualTo(200);
+		JsonNode orders = json.readTree(list.body());
+		assertThat(orders.size()).isEqualTo(3);
+		assertThat(orders.get(0).path("orderId").asString()).isEqualTo(first);
+		assertThat(orders.get(0).path("status").asString()).isEqualTo("CONFIRMED");
+		assertThat(orders.get(0).path("quantity").asInt()).isEqualTo(2);
+		assertThat(orders.get(1).path("orderId").asString()).isEqualTo(second);
+		assertThat(orders.get(1).path("status").asString()).isEqualTo("CANCELLED");
+		assertThat(orders.get(1).path("reason").asString()).contains("insufficient stock");
+		assertThat(orders.get(2).path("orderId").asString()).isEqualTo(third);
+		assertThat(orders.get(2).path("status").asString()).isEqualTo("CONFIRMED");
+
+		JsonNode page = json.readTree(Http.get(url("/orders?sku=" + sku + "&after=" + first)).body());
+		assertThat(page.size()).isEqualTo(2);
+		assertThat(page.get(0).path("orderId").asString()).isEqualTo(second);
+		assertThat(Http.get(url("/orders?sku=NONE-" + UUID.randomUUID().toString().substring(0, 8))).body()).isEqualTo("[]");
+	}
+
+	@Test
+	void listingWithAnInvalidSkuIsA400NamingIt() {
+		assertProblem(Http.get(url("/orders?sku=" + "A".repeat(65))), 400, "sku");
+		assertProblem(Http.get(url("/orders?sku=A%27%20OR%201=1")), 400, "sku");
+		assertProblem(Http.get(url("/orders")), 400, "sku");
+		assertProblem(Http.get(url("/orders?sku=A1&after=x")), 400, "after");
+	}
+
+	@Test
 	void unknownOrderIsA404Problem() {
 		assertProblem(Http.get(url("/orders/" + UUID.randomUUID())), 404, "Unknown order");
 	}
@@ -137,8 +195,16 @@ class OrderApplicationTests {
 	}
 
 	private Response placeOrder(String user, String sku, int quantity) {
+		return placeOrderJson(user, sku, Integer.toString(quantity));
+	}
+
+	private Response placeOrderJson(String user, String sku, String quantity) {
 		return Http.postJson(url("/orders"),
 				"{\"userId\":\"" + user + "\",\"sku\":\"" + sku + "\",\"quantity\":" + quantity + "}");
+	}
+
+	private int orderRows() {
+		return this.jdbc.sql("SELECT COUNT(*) FROM orders").query(Integer.class).single();
 	}
 
 	private static String restockedSku(int quantity) {
@@ -164,7 +230,7 @@ class OrderApplicationTests {
 				"--spring.mvc.problemdetails.enabled=true");
 	}
 
-	private static String deadAddress() {
+	static String deadAddress() {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return "http://127.0.0.1:" + socket.getLocalPort();
 		}
@@ -173,7 +239,7 @@ class OrderApplicationTests {
 		}
 	}
 
-	private static void assertProblem(Response response, int status, String fragment) {
+	static void assertProblem(Response response, int status, String fragment) {
 		assertThat(response.status()).as(response.body()).isEqualTo(status);
 		assertThat(response.contentType()).startsWith("application/problem+json");
 		JsonNode body = json.readTree(response.body());
