@@ -54,7 +54,8 @@ up() {
   local instances="" first=1 port
   for port in $INVENTORY_PORTS; do
     instances="${instances:+$instances,}http://127.0.0.1:$port"
-    start "inventory-$port" "$port" "$INVENTORY_JAR"
+    # The demo's fault switch (POST /demo/faults/confirm-failures) exists only with this property.
+    start "inventory-$port" "$port" "$INVENTORY_JAR" SAMPLE_FAULTS_ENABLED=true
     # The first instance opens the shared H2 file and serves it to the others: let it finish first.
     if ((first)); then wait_ready "inventory-$port" "$port"; first=0; fi
   done
@@ -93,7 +94,7 @@ scenario() {
   local backend
   backend=$(curl -sf "$inventory/actuator/locks" | json_field defaultBackend)
   echo
-  echo "Restock: 10 concurrent read-modify-write updates under @DistributedLock (backend: $backend)"
+  echo "Restock: 10 concurrent restocks under @DistributedLock, each checking the SKU's limit before it adds (backend: $backend)"
   echo "  stock now: $(curl -sf "$inventory/inventory/$sku")"
   [ "$(curl -sf "$inventory/inventory/$sku" | json_field available)" = 10 ] || fail "concurrent restocks lost an update"
 
@@ -123,6 +124,11 @@ scenario() {
     esac
     [ "$(curl -sf "$order/orders/$id" | json_field status)" = "$status" ] || fail "GET /orders/$id does not show $status"
   done
+
+  local listed
+  listed=$(curl -sf "$order/orders?sku=$sku") || fail "GET /orders?sku=$sku failed"
+  [ "$(grep -o '"orderId"' <<<"$listed" | wc -l)" = 6 ] || fail "GET /orders?sku=$sku does not list the 6 orders: $listed"
+  echo "  GET /orders?sku=$sku lists all 6"
 
   echo
   echo "Final stock (as every inventory instance sees it)"
