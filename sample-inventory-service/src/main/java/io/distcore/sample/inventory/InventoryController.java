@@ -13,7 +13,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Public stock queries and restocking, plus the deduction endpoint the order service calls. Every input is
+ * Public stock queries and restocking, the reservation the order service's TCC transaction calls, and the
+ * older one-step deduction. Every input is
  * checked here, before any stock is read or written: the SKU's length and characters, quantities positive and
  * within INT (a larger JSON number is a 400 naming the field).
  */
@@ -25,9 +26,12 @@ class InventoryController {
 
 	private final InventoryService service;
 
-	InventoryController(InventoryRepository repository, InventoryService service) {
+	private final ReservationAction reservations;
+
+	InventoryController(InventoryRepository repository, InventoryService service, ReservationAction reservations) {
 		this.repository = repository;
 		this.service = service;
+		this.reservations = reservations;
 	}
 
 	@GetMapping("/{sku}")
@@ -51,15 +55,28 @@ class InventoryController {
 		return get(sku);
 	}
 
+	/**
+	 * The try of an order's TCC branch: only inside a global transaction (the order service's signed call);
+	 * confirm and cancel arrive on distcore's phase-two endpoint.
+	 */
+	@PostMapping("/{sku}/reservations")
+	Stock reserve(@PathVariable @Pattern(regexp = Stock.SKU_PATTERN) String sku,
+			@Valid @RequestBody ReservationRequest request) {
+		return this.reservations.reserve(request.orderId(), sku, request.quantity());
+	}
+
 	record RestockRequest(@NotNull @Positive Integer quantity) {
 	}
 
+	/** Order ids as the inventory stores them: at most 64 characters, no spaces or markup. */
+	static final String ORDER_ID_PATTERN = "[A-Za-z0-9._:-]{1,64}";
+
 	record DeductionRequest(@NotNull @Pattern(regexp = ORDER_ID_PATTERN) String orderId,
 			@NotNull @Positive Integer quantity) {
+	}
 
-		/** Order ids as the inventory stores them: at most 64 characters, no spaces or markup. */
-		static final String ORDER_ID_PATTERN = "[A-Za-z0-9._:-]{1,64}";
-
+	record ReservationRequest(@NotNull @Pattern(regexp = ORDER_ID_PATTERN) String orderId,
+			@NotNull @Positive Integer quantity) {
 	}
 
 }

@@ -36,10 +36,10 @@ public record Order(@IdAsString long orderId, String userId, String sku, int qua
 		/** Recorded; its stock is being settled with the inventory. */
 		PENDING,
 
-		/** Stock was deducted. */
+		/** Its reserved stock is sold. */
 		CONFIRMED,
 
-		/** Stock was not deducted; the reason says why. */
+		/** Its stock was released or never reserved; the reason says why. */
 		CANCELLED
 
 	}

@@ -46,10 +46,17 @@ class OrderController {
 
 	@PostMapping
 	ResponseEntity<Order> place(@Valid @RequestBody PlaceOrderRequest request) {
-		Order order = this.placement.place(new Order(this.ids.nextId("order"), request.userId(), request.sku(),
-				request.quantity(), Order.Status.PENDING, null));
-		return ResponseEntity.status((order.status() == Order.Status.CONFIRMED) ? HttpStatus.CREATED : HttpStatus.CONFLICT)
-			.body(order);
+		Order pending = new Order(this.ids.nextId("order"), request.userId(), request.sku(), request.quantity(),
+				Order.Status.PENDING, null);
+		try {
+			return ResponseEntity.status(HttpStatus.CREATED).body(this.placement.place(pending));
+		}
+		catch (OrderRefusedException ex) {
+			// The cancel is decided and durable: the answer is the outcome, even while phase two is still retrying.
+			return ResponseEntity.status(HttpStatus.CONFLICT)
+				.body(new Order(pending.orderId(), pending.userId(), pending.sku(), pending.quantity(),
+						Order.Status.CANCELLED, ex.reason()));
+		}
 	}
 
 	@GetMapping("/{orderId}")

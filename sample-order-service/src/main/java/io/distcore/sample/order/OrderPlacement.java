@@ -1,46 +1,58 @@
 package io.distcore.sample.order;
 
+import io.distcore.tcc.TccTransaction;
+
 import org.springframework.stereotype.Service;
+import org.springframework.web.ErrorResponseException;
 
 /**
- * Places an order: records it as {@code PENDING} first, so that it exists whatever happens next, then settles
- * its stock with the inventory and records the outcome.
+ * Places an order as one TCC transaction with two branches: this service's {@link OrderBranch} (the order,
+ * {@code PENDING} until phase two) and the inventory's reservation, reached over the load-balanced client.
+ * Returning confirms both, throwing cancels both; the decision is durable before this method returns, and
+ * whatever phase two cannot finish at once recovery retries.
  */
 @Service
-class OrderPlacement {
+public class OrderPlacement {
 
 	private final OrderRepository orders;
 
+	private final OrderBranch branch;
+
 	private final InventoryClient inventory;
 
-	OrderPlacement(OrderRepository orders, InventoryClient inventory) {
+	OrderPlacement(OrderRepository orders, OrderBranch branch, InventoryClient inventory) {
 		this.orders = orders;
+		this.branch = branch;
 		this.inventory = inventory;
 	}
 
 	/**
-	 * @param pending the validated order, {@code PENDING}
-	 * @return the order as it ended, {@code CONFIRMED} or {@code CANCELLED}
-	 * @throws InventoryUnavailableException when no inventory instance answered; the order is then
-	 * {@code CANCELLED}
+	 * @param pending the validated order
+	 * @return the order as decided: {@code CONFIRMED}
+	 * @throws OrderRefusedException when the inventory refused the reservation; the order is cancelled with the
+	 * reason
+	 * @throws InventoryUnavailableException when no inventory instance answered; the order is cancelled
 	 */
-	Order place(Order pending) {
-		this.orders.insert(pending);
-		String refusal;
+	@TccTransaction(name = "place-order", timeout = "30s")
+	public Order place(Order pending) {
+		this.branch.record(pending.orderId(), pending.userId(), pending.sku(), pending.quantity());
 		try {
-			refusal = this.inventory.deduct(Long.toString(pending.orderId()), pending.sku(), pending.quantity());
+			this.inventory.reserve(Long.toString(pending.orderId()), pending.sku(), pending.quantity());
 		}
-		catch (InventoryUnavailableException ex) {
-			this.orders.cancel(pending.orderId(), "inventory unavailable");
+		catch (OrderRefusedException ex) {
+			this.orders.noteReason(pending.orderId(), ex.reason());
 			throw ex;
 		}
-		if (refusal != null) {
-			this.orders.cancel(pending.orderId(), refusal);
+		catch (InventoryUnavailableException ex) {
+			this.orders.noteReason(pending.orderId(), "inventory unavailable");
+			throw ex;
 		}
-		else {
-			this.orders.confirm(pending.orderId());
+		catch (ErrorResponseException ex) {
+			this.orders.noteReason(pending.orderId(), "inventory failed: " + ex.getBody().getDetail());
+			throw ex;
 		}
-		return this.orders.find(pending.orderId()).orElseThrow();
+		return new Order(pending.orderId(), pending.userId(), pending.sku(), pending.quantity(), Order.Status.CONFIRMED,
+				null);
 	}
 
 }

@@ -34,22 +34,34 @@ class OrderRepository {
 	 * @return whether the order was pending and is now confirmed
 	 */
 	boolean confirm(long orderId) {
-		return settle(orderId, Order.Status.CONFIRMED, null);
+		return this.jdbc.sql("UPDATE orders SET status = ?, reason = NULL WHERE order_id = ? AND status = ?")
+			.params(Order.Status.CONFIRMED.name(), orderId, Order.Status.PENDING.name())
+			.update() == 1;
 	}
 
 	/**
+	 * Records why a pending order is going to be cancelled, for the cancel that follows (which may run later,
+	 * from recovery, and knows only the order).
 	 * @param reason why; cut to the column's width
+	 */
+	void noteReason(long orderId, String reason) {
+		this.jdbc.sql("UPDATE orders SET reason = ? WHERE order_id = ? AND status = ?")
+			.params(fit(reason), orderId, Order.Status.PENDING.name())
+			.update();
+	}
+
+	/**
+	 * @param reason why, unless {@link #noteReason} recorded a reason first; cut to the column's width
 	 * @return whether the order was pending and is now cancelled
 	 */
 	boolean cancel(long orderId, String reason) {
-		String stored = (reason.length() > REASON_WIDTH) ? reason.substring(0, REASON_WIDTH) : reason;
-		return settle(orderId, Order.Status.CANCELLED, stored);
+		return this.jdbc.sql("UPDATE orders SET status = ?, reason = COALESCE(reason, ?) WHERE order_id = ? AND status = ?")
+			.params(Order.Status.CANCELLED.name(), fit(reason), orderId, Order.Status.PENDING.name())
+			.update() == 1;
 	}
 
-	private boolean settle(long orderId, Order.Status status, String reason) {
-		return this.jdbc.sql("UPDATE orders SET status = ?, reason = ? WHERE order_id = ? AND status = ?")
-			.params(status.name(), reason, orderId, Order.Status.PENDING.name())
-			.update() == 1;
+	private static String fit(String reason) {
+		return (reason.length() > REASON_WIDTH) ? reason.substring(0, REASON_WIDTH) : reason;
 	}
 
 	Optional<Order> find(long orderId) {
