@@ -12,10 +12,3 @@ CREATE TABLE IF NOT EXISTS inventory (
 -- Databases created before the buckets existed (one INT column per SKU) get them with nothing frozen or sold.
 ALTER TABLE inventory ADD COLUMN IF NOT EXISTS frozen INT NOT NULL DEFAULT 0;
 ALTER TABLE inventory ADD COLUMN IF NOT EXISTS sold INT NOT NULL DEFAULT 0;
-
--- Orders already deducted with the one-step deduction, so that a repeated deduction changes nothing.
-CREATE TABLE IF NOT EXISTS inventory_deduction (
-    order_id VARCHAR(64) PRIMARY KEY,
-    sku      VARCHAR(64) NOT NULL,
-    quantity INT NOT NULL
-);

@@ -13,8 +13,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Public stock queries and restocking, the reservation the order service's TCC transaction calls, and the
- * older one-step deduction. Every input is
+ * Public stock queries and restocking, and the reservation the order service's TCC transaction calls. Every
+ * input is
  * checked here, before any stock is read or written: the SKU's length and characters, quantities positive and
  * within INT (a larger JSON number is a 400 naming the field).
  */
@@ -45,16 +45,6 @@ class InventoryController {
 		return this.service.restock(sku, request.quantity());
 	}
 
-	@PostMapping("/{sku}/deductions")
-	Stock deduct(@PathVariable @Pattern(regexp = Stock.SKU_PATTERN) String sku,
-			@Valid @RequestBody DeductionRequest request) {
-		get(sku);
-		if (!this.service.deduct(request.orderId(), sku, request.quantity())) {
-			throw new StockProblems.InsufficientStock(get(sku), request.quantity());
-		}
-		return get(sku);
-	}
-
 	/**
 	 * The try of an order's TCC branch: only inside a global transaction (the order service's signed call);
 	 * confirm and cancel arrive on distcore's phase-two endpoint.
@@ -65,14 +55,10 @@ class InventoryController {
 		return this.reservations.reserve(request.orderId(), sku, request.quantity());
 	}
 
-	record RestockRequest(@NotNull @Positive Integer quantity) {
-	}
-
-	/** Order ids as the inventory stores them: at most 64 characters, no spaces or markup. */
+	/** Order ids the inventory accepts: at most 64 characters, no spaces or markup. */
 	static final String ORDER_ID_PATTERN = "[A-Za-z0-9._:-]{1,64}";
 
-	record DeductionRequest(@NotNull @Pattern(regexp = ORDER_ID_PATTERN) String orderId,
-			@NotNull @Positive Integer quantity) {
+	record RestockRequest(@NotNull @Positive Integer quantity) {
 	}
 
 	record ReservationRequest(@NotNull @Pattern(regexp = ORDER_ID_PATTERN) String orderId,

@@ -6,7 +6,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * Stock rows and the record of which orders were already deducted. Every change is one conditional UPDATE
+ * Stock rows. Every change is one conditional UPDATE
  * relative to the row's current values, so changes of one SKU commute and none can be lost to another's stale
  * read; the condition refuses a change that would make a bucket negative or the total overflow.
  */
@@ -53,28 +53,6 @@ class InventoryRepository {
 		String sql = "UPDATE inventory SET " + from.column + " = " + from.column + " - ?, " + to.column + " = "
 				+ to.column + " + ? WHERE sku = ? AND " + from.column + " >= ?";
 		return this.jdbc.sql(sql).params(quantity, quantity, sku, quantity).update() == 1;
-	}
-
-	/**
-	 * Deducts stock for an order at most once: a repeated call for the same order changes nothing. Callers
-	 * serialize calls per SKU (the check and the writes are separate statements).
-	 * @return whether the stock now reflects the order (false: not enough stock, nothing changed)
-	 */
-	boolean deduct(String orderId, String sku, int quantity) {
-		boolean alreadyDeducted = this.jdbc.sql("SELECT COUNT(*) FROM inventory_deduction WHERE order_id = ?")
-			.param(orderId)
-			.query(Integer.class)
-			.single() > 0;
-		if (alreadyDeducted) {
-			return true;
-		}
-		if (!move(sku, Bucket.AVAILABLE, Bucket.SOLD, quantity)) {
-			return false;
-		}
-		this.jdbc.sql("INSERT INTO inventory_deduction (order_id, sku, quantity) VALUES (?, ?, ?)")
-			.params(orderId, sku, quantity)
-			.update();
-		return true;
 	}
 
 	/**

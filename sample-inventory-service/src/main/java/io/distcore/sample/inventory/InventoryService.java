@@ -7,10 +7,10 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Stock changes. Restocks and deductions of one SKU run under that SKU's distributed lock, taken outside the
- * transaction and released after its commit, so that instances sharing the database serialize their checks
- * (the stock limit, "already deducted"). The reservation methods are single conditional UPDATEs that need no
- * lock: they move units between buckets and never change the total a restock checks.
+ * Stock changes. Restocks of one SKU run under that SKU's distributed lock, taken outside the transaction and
+ * released after its commit, so that instances sharing the database serialize their check of the stock limit.
+ * The reservation methods are single conditional UPDATEs that need no lock: they move units between buckets and
+ * never change the total a restock checks.
  * <p>
  * The reservation is the shape of a TCC branch: {@link #tryReserve} freezes units, {@link #confirmReserve}
  * sells them, {@link #cancelReserve} releases them. Each runs in the caller's transaction when there is one, so
@@ -44,16 +44,6 @@ public class InventoryService {
 			throw new StockProblems.StockLimitExceeded(stock, quantity);
 		}
 		return current(sku);
-	}
-
-	/**
-	 * Deducts stock for an order at most once.
-	 * @return whether the stock now reflects the order (false: not enough stock, nothing changed)
-	 */
-	@DistributedLock(prefix = "inventory", key = "#sku")
-	@Transactional
-	public boolean deduct(String orderId, String sku, int quantity) {
-		return this.repository.deduct(orderId, sku, quantity);
 	}
 
 	/**
