@@ -6,7 +6,11 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -14,31 +18,38 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The demo's fault switch, mapped only with {@code sample.faults.enabled=true} (demo.sh sets it): a production
- * deployment of the sample has no way to make its confirms fail.
+ * deployment of the sample has no way to make its phases fail.
  */
 @RestController
 @RequestMapping("/demo/faults")
 @ConditionalOnBooleanProperty("sample.faults.enabled")
 class DemoFaultsController {
 
-	private final ConfirmFaults confirmFaults;
+	private final DemoFaults faults;
 
-	DemoFaultsController(ConfirmFaults confirmFaults) {
-		this.confirmFaults = confirmFaults;
+	DemoFaultsController(DemoFaults faults) {
+		this.faults = faults;
 	}
 
 	/**
-	 * Makes this instance's next {@code count} confirms fail (0 disarms).
+	 * Makes this instance's next {@code count} calls of a kind fail (0 disarms): {@code confirm-failures},
+	 * {@code cancel-failures}, {@code try-failures} or {@code lost-replies}.
 	 */
-	@PostMapping("/confirm-failures")
-	Map<String, Integer> armConfirmFailures(@RequestParam @Min(0) @Max(100) int count) {
-		this.confirmFaults.arm(count);
+	@PostMapping("/{kind}")
+	Map<String, Integer> arm(@PathVariable String kind, @RequestParam @Min(0) @Max(100) int count) {
+		DemoFaults.Kind known = DemoFaults.Kind.ofPath(kind);
+		if (known == null) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "Unknown fault " + kind);
+			problem.setTitle("Unknown fault");
+			throw new ErrorResponseException(HttpStatus.NOT_FOUND, problem, null);
+		}
+		this.faults.arm(known, count);
 		return status();
 	}
 
 	@GetMapping
 	Map<String, Integer> status() {
-		return Map.of("confirmFailures", this.confirmFaults.remaining());
+		return this.faults.remaining();
 	}
 
 }

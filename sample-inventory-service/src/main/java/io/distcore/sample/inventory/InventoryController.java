@@ -28,10 +28,14 @@ class InventoryController {
 
 	private final ReservationAction reservations;
 
-	InventoryController(InventoryRepository repository, InventoryService service, ReservationAction reservations) {
+	private final DemoFaults faults;
+
+	InventoryController(InventoryRepository repository, InventoryService service, ReservationAction reservations,
+			DemoFaults faults) {
 		this.repository = repository;
 		this.service = service;
 		this.reservations = reservations;
+		this.faults = faults;
 	}
 
 	@GetMapping("/{sku}")
@@ -52,7 +56,9 @@ class InventoryController {
 	@PostMapping("/{sku}/reservations")
 	Stock reserve(@PathVariable @Pattern(regexp = Stock.SKU_PATTERN) String sku,
 			@Valid @RequestBody ReservationRequest request) {
-		return this.reservations.reserve(request.orderId(), sku, request.quantity());
+		Stock stock = this.reservations.reserve(request.orderId(), sku, request.quantity());
+		this.faults.loseReplyIfArmed();
+		return stock;
 	}
 
 	/** Order ids the inventory accepts: at most 64 characters, no spaces or markup. */

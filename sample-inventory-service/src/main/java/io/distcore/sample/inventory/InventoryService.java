@@ -21,11 +21,11 @@ public class InventoryService {
 
 	private final InventoryRepository repository;
 
-	private final ConfirmFaults confirmFaults;
+	private final DemoFaults faults;
 
-	InventoryService(InventoryRepository repository, ConfirmFaults confirmFaults) {
+	InventoryService(InventoryRepository repository, DemoFaults faults) {
 		this.repository = repository;
-		this.confirmFaults = confirmFaults;
+		this.faults = faults;
 	}
 
 	/**
@@ -47,7 +47,8 @@ public class InventoryService {
 	}
 
 	/**
-	 * Freezes units for an order: available → frozen.
+	 * Freezes units for an order: available → frozen. Fails once per armed try {@link DemoFaults fault}, after
+	 * the change, which the transaction then rolls back.
 	 * @return the stock after the change
 	 * @throws StockProblems.UnknownSku when there is no such SKU
 	 * @throws StockProblems.InsufficientStock when fewer units are available; nothing changed
@@ -57,28 +58,31 @@ public class InventoryService {
 		if (!this.repository.move(sku, Bucket.AVAILABLE, Bucket.FROZEN, quantity)) {
 			throw new StockProblems.InsufficientStock(current(sku), quantity);
 		}
+		this.faults.failIfArmed(DemoFaults.Kind.TRY_FAILURES, sku);
 		return current(sku);
 	}
 
 	/**
-	 * Sells units {@link #tryReserve} froze: frozen → sold. Fails once per armed {@link ConfirmFaults fault},
+	 * Sells units {@link #tryReserve} froze: frozen → sold. Fails once per armed confirm {@link DemoFaults fault},
 	 * before touching the stock.
 	 * @throws IllegalStateException when fewer units are frozen: the reservation was never made, or was already
 	 * confirmed or cancelled (the TCC barrier prevents both)
 	 */
 	@Transactional
 	public Stock confirmReserve(String sku, int quantity) {
-		this.confirmFaults.failIfArmed(sku);
+		this.faults.failIfArmed(DemoFaults.Kind.CONFIRM_FAILURES, sku);
 		settle(sku, Bucket.SOLD, quantity);
 		return current(sku);
 	}
 
 	/**
-	 * Releases units {@link #tryReserve} froze: frozen → available.
+	 * Releases units {@link #tryReserve} froze: frozen → available. Fails once per armed cancel
+	 * {@link DemoFaults fault}, before touching the stock.
 	 * @throws IllegalStateException when fewer units are frozen (see {@link #confirmReserve})
 	 */
 	@Transactional
 	public Stock cancelReserve(String sku, int quantity) {
+		this.faults.failIfArmed(DemoFaults.Kind.CANCEL_FAILURES, sku);
 		settle(sku, Bucket.AVAILABLE, quantity);
 		return current(sku);
 	}
