@@ -36,6 +36,7 @@ public class InventoryService {
 	@DistributedLock(prefix = "inventory", key = "#sku")
 	@Transactional
 	public Stock restock(String sku, int quantity) {
+		requirePositive(quantity);
 		Stock stock = this.repository.find(sku).orElse(null);
 		if (stock == null) {
 			this.repository.insert(new Stock(sku, quantity, 0, 0));
@@ -55,6 +56,7 @@ public class InventoryService {
 	 */
 	@Transactional
 	public Stock tryReserve(String sku, int quantity) {
+		requirePositive(quantity);
 		if (!this.repository.move(sku, Bucket.AVAILABLE, Bucket.FROZEN, quantity)) {
 			throw new StockProblems.InsufficientStock(current(sku), quantity);
 		}
@@ -88,9 +90,18 @@ public class InventoryService {
 	}
 
 	private void settle(String sku, Bucket to, int quantity) {
+		requirePositive(quantity);
 		if (!this.repository.move(sku, Bucket.FROZEN, to, quantity)) {
 			throw new IllegalStateException("Cannot move " + quantity + " frozen units of " + sku + " to " + to
 					+ ": only " + this.repository.find(sku).map(Stock::frozen).orElse(0) + " are frozen");
+		}
+	}
+
+	// A negative quantity would move units backwards between buckets; the controller refuses it, this guards
+	// every other caller.
+	private static void requirePositive(int quantity) {
+		if (quantity <= 0) {
+			throw new IllegalArgumentException("quantity must be positive, got " + quantity);
 		}
 	}
 

@@ -10,6 +10,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
@@ -60,6 +61,19 @@ class InventoryReservationTests {
 		// A second confirm of the same reservation finds nothing frozen: it never sells twice.
 		assertThatIllegalStateException().isThrownBy(() -> this.inventory.confirmReserve(sku, 2));
 		assertThat(this.inventory.restock(sku, 1)).isEqualTo(new Stock(sku, 4, 0, 2));
+	}
+
+	@Test
+	void quantitiesThatAreNotPositiveAreRefusedAndChangeNothing() {
+		String sku = restocked(5);
+		this.inventory.tryReserve(sku, 2);
+		for (int quantity : new int[] { 0, -1, Integer.MIN_VALUE }) {
+			assertThatIllegalArgumentException().isThrownBy(() -> this.inventory.restock(sku, quantity));
+			assertThatIllegalArgumentException().isThrownBy(() -> this.inventory.tryReserve(sku, quantity));
+			assertThatIllegalArgumentException().isThrownBy(() -> this.inventory.confirmReserve(sku, quantity));
+			assertThatIllegalArgumentException().isThrownBy(() -> this.inventory.cancelReserve(sku, quantity));
+		}
+		assertThat(this.inventory.cancelReserve(sku, 2)).isEqualTo(new Stock(sku, 5, 0, 0));
 	}
 
 	@Test
