@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # distcore's main job: two inventory instances sharing one database and an order service in front of
-# them, all on embedded defaults. `./demo.sh` runs the scenario and stops everything; `./demo.sh up`
-# leaves the services running, `./demo.sh down` stops them.
+# them, all on embedded defaults; every order is a TCC transaction (the order's own branch and the
+# inventory's reservation). `./demo.sh` runs the scenario and stops everything; `./demo.sh up` leaves the
+# services running, `./demo.sh down` stops them.
 #
-# Overridable: ORDER_PORT (8080), INVENTORY_PORTS ("8081 8082"), DATA_DIR (target/demo), READY_TIMEOUT (180 s).
+# Overridable: ORDER_PORT (8080), INVENTORY_PORTS ("8081 8082"), DATA_DIR (target/demo), READY_TIMEOUT (180 s),
+# SETTLE_TIMEOUT (60 s: how long the report waits for a retried confirm).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +14,9 @@ INVENTORY_PORTS=${INVENTORY_PORTS:-"8081 8082"}
 DATA_DIR=${DATA_DIR:-$PWD/target/demo}
 READY_TIMEOUT=${READY_TIMEOUT:-180}
 RUN_DIR="$DATA_DIR/run"
+SETTLE_TIMEOUT=${SETTLE_TIMEOUT:-60}
+# One secret per run, shared by the three services: phase-two calls between them are signed with it.
+TCC_SECRET=${TCC_SECRET:-demo-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 INVENTORY_JAR=sample-inventory-service/target/sample-inventory-service-0.1.0-SNAPSHOT-exec.jar
 ORDER_JAR=sample-order-service/target/sample-order-service-0.1.0-SNAPSHOT-exec.jar
@@ -30,7 +35,7 @@ start() {
   if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     fail "port $port is already in use (set ORDER_PORT / INVENTORY_PORTS, or run ./demo.sh down)"
   fi
-  env "$@" DATA_DIR="$DATA_DIR" "$JAVA" -jar "$jar" --server.port="$port" >"$RUN_DIR/$name.log" 2>&1 &
+  env "$@" DATA_DIR="$DATA_DIR" TCC_SECRET="$TCC_SECRET" "$JAVA" -jar "$jar" --server.port="$port" >"$RUN_DIR/$name.log" 2>&1 &
   echo $! >"$RUN_DIR/$name.pid"
   log "started $name on port $port (pid $!, log $RUN_DIR/$name.log)"
 }
@@ -54,7 +59,8 @@ up() {
   local instances="" first=1 port
   for port in $INVENTORY_PORTS; do
     instances="${instances:+$instances,}http://127.0.0.1:$port"
-    start "inventory-$port" "$port" "$INVENTORY_JAR"
+    # The demo's fault switch (POST /demo/faults/confirm-failures) exists only with this property.
+    start "inventory-$port" "$port" "$INVENTORY_JAR" SAMPLE_FAULTS_ENABLED=true
     # The first instance opens the shared H2 file and serves it to the others: let it finish first.
     if ((first)); then wait_ready "inventory-$port" "$port"; first=0; fi
   done
@@ -78,6 +84,32 @@ down() {
 
 json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p"; }
 
+# stock_line SKU PORT: "available=A frozen=F sold=S" as that inventory instance sees it.
+stock_line() {
+  local stock
+  stock=$(curl -sf "http://127.0.0.1:$2/inventory/$1") || fail "inventory on $2 did not answer for $1"
+  printf 'available=%s frozen=%s sold=%s' "$(json_field available <<<"$stock")" "$(json_field frozen <<<"$stock")" \
+    "$(json_field sold <<<"$stock")"
+}
+
+# wait_order ID STATUS: until GET /orders/ID shows STATUS (the answer is the decision; phase two may lag).
+wait_order() {
+  local deadline=$((SECONDS + SETTLE_TIMEOUT))
+  until [ "$(curl -sf "http://127.0.0.1:$ORDER_PORT/orders/$1" | json_field status)" = "$2" ]; do
+    ((SECONDS < deadline)) || fail "GET /orders/$1 does not show $2 after ${SETTLE_TIMEOUT}s: $(curl -s "http://127.0.0.1:$ORDER_PORT/orders/$1")"
+    sleep 0.5
+  done
+}
+
+# wait_stock SKU PORT EXPECTED: until the stock line is EXPECTED (phase two may still be retrying).
+wait_stock() {
+  local deadline=$((SECONDS + SETTLE_TIMEOUT))
+  until [ "$(stock_line "$1" "$2")" = "$3" ]; do
+    ((SECONDS < deadline)) || fail "stock of $1 on port $2 is $(stock_line "$1" "$2") after ${SETTLE_TIMEOUT}s, expected $3"
+    sleep 0.5
+  done
+}
+
 scenario() {
   local order="http://127.0.0.1:$ORDER_PORT" first_inventory=${INVENTORY_PORTS%% *} sku="A1" i port
   local inventory="http://127.0.0.1:$first_inventory"
@@ -93,7 +125,7 @@ scenario() {
   local backend
   backend=$(curl -sf "$inventory/actuator/locks" | json_field defaultBackend)
   echo
-  echo "Restock: 10 concurrent read-modify-write updates under @DistributedLock (backend: $backend)"
+  echo "Restock: 10 concurrent restocks under @DistributedLock, each checking the SKU's limit before it adds (backend: $backend)"
   echo "  stock now: $(curl -sf "$inventory/inventory/$sku")"
   [ "$(curl -sf "$inventory/inventory/$sku" | json_field available)" = 10 ] || fail "concurrent restocks lost an update"
 
@@ -121,19 +153,24 @@ scenario() {
       409/CANCELLED) cancelled=$((cancelled + 1)) ;;
       *) fail "order $i answered $code: $(cat "$RUN_DIR/order-$i.json")" ;;
     esac
-    [ "$(curl -sf "$order/orders/$id" | json_field status)" = "$status" ] || fail "GET /orders/$id does not show $status"
+    wait_order "$id" "$status"
   done
 
+  local listed
+  listed=$(curl -sf "$order/orders?sku=$sku") || fail "GET /orders?sku=$sku failed"
+  [ "$(grep -o '"orderId"' <<<"$listed" | wc -l)" = 6 ] || fail "GET /orders?sku=$sku does not list the 6 orders: $listed"
+  echo "  GET /orders?sku=$sku lists all 6"
+
   echo
-  echo "Final stock (as every inventory instance sees it)"
-  local stock available sold
+  echo "Stock of $sku after the 6 TCC transactions (as every inventory instance sees it)"
+  wait_stock "$sku" "$first_inventory" "available=0 frozen=0 sold=10"
   for port in $INVENTORY_PORTS; do
-    stock=$(curl -sf "http://127.0.0.1:$port/inventory/$sku") || fail "inventory on $port did not answer"
-    available=$(json_field available <<<"$stock")
-    sold=$(json_field sold <<<"$stock")
-    printf '  port %-5s %s\n' "$port" "$stock"
-    [ "$available" = 0 ] && [ "$sold" = 10 ] || fail "expected available=0 sold=10 on port $port, got $stock"
+    printf '  port %-5s %s\n' "$port" "$(stock_line "$sku" "$port")"
+    [ "$(stock_line "$sku" "$port")" = "available=0 frozen=0 sold=10" ] || fail "unexpected stock on port $port"
   done
+
+  fault_scenario
+
   local health
   for port in $ORDER_PORT $INVENTORY_PORTS; do
     health=$(curl -s "http://127.0.0.1:$port/actuator/health")
@@ -145,6 +182,45 @@ scenario() {
   echo "Result: $confirmed confirmed, $cancelled cancelled (expected 5 and 1)"
   [ "$confirmed" = 5 ] && [ "$cancelled" = 1 ] || fail "unexpected outcome"
   log "demo passed"
+}
+
+# One order placed while every inventory instance is set to fail its next confirm: the order is decided
+# (201 CONFIRMED) at once, its reservation stays frozen until the coordinator's retry confirms it.
+fault_scenario() {
+  local order="http://127.0.0.1:$ORDER_PORT" first_inventory=${INVENTORY_PORTS%% *} sku="B1" port armed=0 left=0
+  curl -sf -o /dev/null -XPOST "http://127.0.0.1:$first_inventory/inventory/$sku/restock" \
+    -H 'Content-Type: application/json' -d '{"quantity":3}' || fail "restocking $sku failed"
+  for port in $INVENTORY_PORTS; do
+    curl -sf -o /dev/null -XPOST "http://127.0.0.1:$port/demo/faults/confirm-failures?count=1" \
+      || fail "arming the fault switch on port $port failed"
+    armed=$((armed + 1))
+  done
+  echo
+  echo "Fault: every inventory instance fails its next confirm; one order of 2 x $sku (stock 3)"
+  local code body id status started=$SECONDS
+  body=$(curl -s -w '\n%{http_code}' -XPOST "$order/orders" -H 'Content-Type: application/json' \
+    -d "{\"userId\":\"u7\",\"sku\":\"$sku\",\"quantity\":2}")
+  code=${body##*$'\n'}
+  body=${body%$'\n'*}
+  id=$(json_field orderId <<<"$body")
+  status=$(json_field status <<<"$body")
+  [ "$code/$status" = 201/CONFIRMED ] || fail "the order under the fault answered $code: $body"
+  echo "  POST /orders answered $code $status for order $id (decided; phase two still owes the inventory's confirm)"
+  echo "  right after: order $(curl -sf "$order/orders/$id" | json_field status), stock $(stock_line "$sku" "$first_inventory")"
+  local deadline=$((SECONDS + SETTLE_TIMEOUT))
+  until [ "$(curl -sf "$order/orders?sku=$sku" | json_field status)" = CONFIRMED ] \
+    && [ "$(stock_line "$sku" "$first_inventory")" = "available=1 frozen=0 sold=2" ]; do
+    ((SECONDS < deadline)) || fail "order $id not completed after ${SETTLE_TIMEOUT}s: $(curl -s "$order/orders/$id"), stock $(stock_line "$sku" "$first_inventory")"
+    sleep 0.5
+  done
+  for port in $INVENTORY_PORTS; do
+    left=$((left + $(curl -sf "http://127.0.0.1:$port/demo/faults" | json_field confirmFailures)))
+  done
+  ((left < armed)) || fail "no confirm failed: the fault switch did not fire"
+  echo "  completed by retry after $((SECONDS - started))s and $((armed - left)) failed confirm(s): order CONFIRMED, stock $(stock_line "$sku" "$first_inventory")"
+  for port in $INVENTORY_PORTS; do
+    curl -sf -o /dev/null -XPOST "http://127.0.0.1:$port/demo/faults/confirm-failures?count=0" || true
+  done
 }
 
 case "${1:-run}" in

@@ -6,7 +6,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * Stock rows and the record of which orders were already deducted.
+ * Stock rows. Every change is one conditional UPDATE
+ * relative to the row's current values, so changes of one SKU commute and none can be lost to another's stale
+ * read; the condition refuses a change that would make a bucket negative or the total overflow.
  */
 @Repository
 class InventoryRepository {
@@ -24,44 +26,48 @@ class InventoryRepository {
 			.optional();
 	}
 
-	Stock insert(Stock stock) {
+	void insert(Stock stock) {
 		this.jdbc.sql("INSERT INTO inventory (sku, available, frozen, sold) VALUES (?, ?, ?, ?)")
 			.params(stock.sku(), stock.available(), stock.frozen(), stock.sold())
 			.update();
-		return stock;
-	}
-
-	Stock update(Stock stock) {
-		this.jdbc.sql("UPDATE inventory SET available = ?, frozen = ?, sold = ? WHERE sku = ?")
-			.params(stock.available(), stock.frozen(), stock.sold(), stock.sku())
-			.update();
-		return stock;
 	}
 
 	/**
-	 * Deducts stock for an order at most once: a repeated call for the same order changes nothing. Callers
-	 * serialize calls per SKU (the check and the writes are separate statements).
-	 * @return whether the stock now reflects the order (false: not enough stock, nothing changed)
+	 * Adds available units unless the SKU's total would exceed {@link Stock#MAX_TOTAL}. The total of a row is at
+	 * most {@code MAX_TOTAL}, so the sum in the condition cannot overflow the database's INT either.
+	 * @return whether the units were added
 	 */
-	boolean deduct(String orderId, String sku, int quantity) {
-		boolean alreadyDeducted = this.jdbc.sql("SELECT COUNT(*) FROM inventory_deduction WHERE order_id = ?")
-			.param(orderId)
-			.query(Integer.class)
-			.single() > 0;
-		if (alreadyDeducted) {
-			return true;
+	boolean addAvailable(String sku, int quantity) {
+		return this.jdbc
+			.sql("UPDATE inventory SET available = available + ? WHERE sku = ? AND available + frozen + sold <= ?")
+			.params(quantity, sku, Stock.MAX_TOTAL - quantity)
+			.update() == 1;
+	}
+
+	/**
+	 * Moves units from one bucket to another when the source holds enough.
+	 * @return whether they were moved
+	 */
+	boolean move(String sku, Bucket from, Bucket to, int quantity) {
+		// Column names come from the enum, never from input.
+		String sql = "UPDATE inventory SET " + from.column + " = " + from.column + " - ?, " + to.column + " = "
+				+ to.column + " + ? WHERE sku = ? AND " + from.column + " >= ?";
+		return this.jdbc.sql(sql).params(quantity, quantity, sku, quantity).update() == 1;
+	}
+
+	/**
+	 * The columns of a stock row.
+	 */
+	enum Bucket {
+
+		AVAILABLE("available"), FROZEN("frozen"), SOLD("sold");
+
+		private final String column;
+
+		Bucket(String column) {
+			this.column = column;
 		}
-		int updated = this.jdbc
-			.sql("UPDATE inventory SET available = available - ?, sold = sold + ? WHERE sku = ? AND available >= ?")
-			.params(quantity, quantity, sku, quantity)
-			.update();
-		if (updated == 0) {
-			return false;
-		}
-		this.jdbc.sql("INSERT INTO inventory_deduction (order_id, sku, quantity) VALUES (?, ?, ?)")
-			.params(orderId, sku, quantity)
-			.update();
-		return true;
+
 	}
 
 }

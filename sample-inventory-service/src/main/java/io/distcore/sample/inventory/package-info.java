@@ -1,4 +1,5 @@
 /**
- * Sample inventory service: stock per SKU, restocked by operators and deducted by the order service.
+ * Sample inventory service: stock per SKU, restocked by operators and reserved by the order service's TCC
+ * transactions.
  */
 package io.distcore.sample.inventory;

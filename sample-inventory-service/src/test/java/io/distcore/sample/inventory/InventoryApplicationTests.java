@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +29,12 @@ class InventoryApplicationTests {
 
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	JdbcClient jdbc;
+
+	@Autowired
+	InventoryService inventory;
 
 	@Test
 	void restockCreatesAnUnknownSkuAndAddsToAKnownOne() {
@@ -53,14 +61,60 @@ class InventoryApplicationTests {
 	}
 
 	@Test
-	void deductionIsAppliedOncePerOrderAndRefusedWhenStockIsShort() {
+	void skuOutsideItsBoundsIsA400NamingItAndWritesNothing() {
+		int rows = stockRows();
+		for (String sku : List.of("A".repeat(65), "A".repeat(5000), "A%20B", "%3Cb%3E", "-A1", "A1%27--")) {
+			assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":1}"), 400, "sku");
+			assertProblem(post("/inventory/" + sku + "/reservations", "{\"orderId\":\"o1\",\"quantity\":1}"), 400, "sku");
+			assertProblem(Http.get(url("/inventory/" + sku)), 400, "sku");
+		}
+		assertThat(stockRows()).isEqualTo(rows);
+		String longest = "A".repeat(64);
+		assertThat(post("/inventory/" + longest + "/restock", "{\"quantity\":1}").status()).isEqualTo(200);
+		this.jdbc.sql("DELETE FROM inventory WHERE sku = ?").param(longest).update();
+	}
+
+	@Test
+	void quantityBeyondIntIsA400NamingIt() {
+		String sku = newSku();
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":2147483648}"), 400, "quantity");
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":-2147483648}"), 400, "quantity");
+		assertThat(Http.get(url("/inventory/" + sku)).status()).isEqualTo(404);
+	}
+
+	@Test
+	void restockThatWouldOverflowIsRefusedAndChangesNothing() {
+		String sku = newSku();
+		int max = Integer.MAX_VALUE;
+		assertStock(post("/inventory/" + sku + "/restock", "{\"quantity\":" + max + "}"), 200, sku, max, 0);
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":" + max + "}"), 409, "Stock limit exceeded");
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":1}"), 409, "Stock limit exceeded");
+		assertStock(Http.get(url("/inventory/" + sku)), 200, sku, max, 0);
+		// Sold and frozen units count towards the limit too.
+		this.inventory.tryReserve(sku, 3);
+		this.inventory.confirmReserve(sku, 2);
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":1}"), 409, "Stock limit exceeded");
+		assertThat(Http.get(url("/inventory/" + sku)).body())
+			.isEqualTo("{\"sku\":\"" + sku + "\",\"available\":" + (max - 3) + ",\"frozen\":1,\"sold\":2}");
+	}
+
+	@Test
+	void reservationWithFieldsOutsideTheirBoundsIsA400NamingThem() {
 		String sku = newSku();
 		post("/inventory/" + sku + "/restock", "{\"quantity\":5}");
-		assertStock(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o1\",\"quantity\":2}"), 200, sku, 3, 2);
-		assertStock(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o1\",\"quantity\":2}"), 200, sku, 3, 2);
-		assertProblem(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o2\",\"quantity\":4}"), 409,
-				"Insufficient stock");
-		assertStock(post("/inventory/" + sku + "/deductions", "{\"orderId\":\"o2\",\"quantity\":3}"), 200, sku, 0, 5);
+		assertProblem(post("/inventory/" + sku + "/reservations", "{\"orderId\":\"" + "9".repeat(65) + "\",\"quantity\":1}"),
+				400, "orderId");
+		assertProblem(post("/inventory/" + sku + "/reservations", "{\"quantity\":1}"), 400, "orderId");
+		assertProblem(post("/inventory/" + sku + "/reservations", "{\"orderId\":\"o 1\",\"quantity\":1}"), 400, "orderId");
+		assertProblem(post("/inventory/" + sku + "/reservations", "{\"orderId\":\"o1\",\"quantity\":-1}"), 400, "quantity");
+		assertProblem(post("/inventory/" + sku + "/reservations", "{\"orderId\":\"o1\",\"quantity\":2147483648}"), 400,
+				"quantity");
+		assertStock(Http.get(url("/inventory/" + sku)), 200, sku, 5, 0);
+	}
+
+	@Test
+	void theFaultSwitchIsNotMappedUnlessEnabled() {
+		assertThat(post("/demo/faults/confirm-failures?count=1", "").status()).isEqualTo(404);
 	}
 
 	@Test
@@ -91,6 +145,10 @@ class InventoryApplicationTests {
 		assertThat(body.path("components").path("db").path("status").asString()).isEqualTo("UP");
 	}
 
+	private int stockRows() {
+		return this.jdbc.sql("SELECT COUNT(*) FROM inventory").query(Integer.class).single();
+	}
+
 	private Response post(String path, String body) {
 		return Http.postJson(url(path), body);
 	}
@@ -105,11 +163,8 @@ class InventoryApplicationTests {
 
 	private static void assertStock(Response response, int status, String sku, int available, int sold) {
 		assertThat(response.status()).as(response.body()).isEqualTo(status);
-		JsonNode body = json.readTree(response.body());
-		assertThat(body.path("sku").asString()).isEqualTo(sku);
-		assertThat(body.path("available").asInt()).isEqualTo(available);
-		assertThat(body.path("frozen").asInt()).isZero();
-		assertThat(body.path("sold").asInt()).isEqualTo(sold);
+		assertThat(json.readTree(response.body())).isEqualTo(json.readTree(
+				"{\"sku\":\"" + sku + "\",\"available\":" + available + ",\"frozen\":0,\"sold\":" + sold + "}"));
 	}
 
 	static void assertProblem(Response response, int status, String detailFragment) {

@@ -9,9 +9,12 @@ import io.distcore.loadbalancer.NoAvailableInstanceException;
 import io.distcore.loadbalancer.web.LoadBalanced;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.stereotype.Component;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 
@@ -36,31 +39,46 @@ class InventoryClient {
 	}
 
 	/**
-	 * Deducts stock for an order; safe to repeat, the inventory applies an order once.
-	 * @return {@code null} when deducted, otherwise why not
+	 * Reserves stock for an order: the try of the inventory's TCC branch. Inside the placement's global
+	 * transaction distcore enlists {@code http://inventory-service} as a branch before the call and signs it; the
+	 * branch's confirm or cancel later goes to any healthy instance.
+	 * @throws OrderRefusedException when the inventory refused (409, 404 and other client errors: not enough
+	 * stock, unknown SKU)
 	 * @throws InventoryUnavailableException when no instance answered
+	 * @throws ErrorResponseException (502) when an instance answered with a server error
 	 */
-	String deduct(String orderId, String sku, int quantity) {
+	void reserve(String orderId, String sku, int quantity) {
 		try {
 			this.restClient.post()
-				.uri("http://inventory-service/inventory/{sku}/deductions", sku)
+				.uri("http://inventory-service/inventory/{sku}/reservations", sku)
 				.body(Map.of("orderId", orderId, "quantity", quantity))
 				.retrieve()
 				.toBodilessEntity();
-			return null;
 		}
 		catch (HttpClientErrorException ex) {
-			if (ex.getStatusCode() == HttpStatus.CONFLICT) {
-				return "insufficient stock for " + sku;
-			}
-			if (ex.getStatusCode() == HttpStatus.NOT_FOUND) {
-				return "unknown SKU " + sku;
-			}
-			throw ex;
+			throw new OrderRefusedException(refusal(ex, sku));
+		}
+		catch (HttpServerErrorException ex) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_GATEWAY,
+					"The inventory failed the reservation: " + ex.getStatusCode().value());
+			problem.setTitle("Inventory failed");
+			throw new ErrorResponseException(HttpStatus.BAD_GATEWAY, problem, ex);
 		}
 		catch (ResourceAccessException | NoAvailableInstanceException ex) {
 			throw new InventoryUnavailableException(this.instances, ex);
 		}
+	}
+
+	private static String refusal(HttpClientErrorException ex, String sku) {
+		if (ex.getStatusCode() == HttpStatus.NOT_FOUND) {
+			return "unknown SKU " + sku;
+		}
+		ProblemDetail problem = ex.getResponseBodyAs(ProblemDetail.class);
+		String title = (problem != null) ? problem.getTitle() : null;
+		if (ex.getStatusCode() == HttpStatus.CONFLICT && "Insufficient stock".equals(title)) {
+			return "insufficient stock for " + sku;
+		}
+		return "inventory refused the reservation: " + ex.getStatusCode().value() + ((title != null) ? " " + title : "");
 	}
 
 }

@@ -11,21 +11,35 @@ import io.distcore.id.IdAsString;
  * @param userId who placed it
  * @param sku what was ordered
  * @param quantity how many units
- * @param status {@link Status#CONFIRMED} or {@link Status#CANCELLED}
- * @param reason why it was cancelled; absent for confirmed orders
+ * @param status where it is
+ * @param reason why it was cancelled; absent otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Order(@IdAsString long orderId, String userId, String sku, int quantity, Status status, String reason) {
 
 	/**
-	 * Where an order ended.
+	 * Stock keeping units as the inventory accepts them: a letter or digit, then letters, digits, {@code .},
+	 * {@code _} or {@code -}; at most 64 characters.
+	 */
+	public static final String SKU_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
+
+	/**
+	 * Largest quantity of one order.
+	 */
+	public static final int MAX_QUANTITY = 1_000_000;
+
+	/**
+	 * Where an order is. {@code PENDING} moves to exactly one of the two others, once.
 	 */
 	public enum Status {
 
-		/** Stock was deducted. */
+		/** Recorded; its stock is being settled with the inventory. */
+		PENDING,
+
+		/** Its reserved stock is sold. */
 		CONFIRMED,
 
-		/** Stock was not deducted; the reason says why. */
+		/** Its stock was released or never reserved; the reason says why. */
 		CANCELLED
 
 	}
