@@ -96,7 +96,7 @@ public final class TccTransactionAspect extends AbstractPointcutAdvisor
 				}
 				catch (IllegalArgumentException ex) {
 					throw new IllegalStateException("@TccTransaction on bean '" + beanName + "' method "
-							+ userClass.getName() + "." + entry.getKey().getName() + ": " + ex.getMessage(), ex);
+							+ userClass.getName() + "." + entry.getKey().getName() + ": " + ex.getMessage());
 				}
 				this.transactionalMethods = true;
 			}

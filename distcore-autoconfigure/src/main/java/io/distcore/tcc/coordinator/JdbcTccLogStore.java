@@ -63,7 +63,7 @@ public final class JdbcTccLogStore {
 			+ "next_attempt_at, created_at";
 
 	/** Free for a claim: nobody's, or its claim ran out, or it is this instance's own. */
-	private static final String CLAIM_FREE = "(owner IS NULL OR claim_until < ? OR owner = ?)";
+	private static final String CLAIM_FREE = "(owner IS NULL OR claim_until <= ? OR owner = ?)";
 
 	private final AutoCommitJdbc jdbc;
 
