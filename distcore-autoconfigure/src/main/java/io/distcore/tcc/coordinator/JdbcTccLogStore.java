@@ -226,6 +226,19 @@ public final class JdbcTccLogStore {
 	}
 
 	/**
+	 * Extends a claim this instance holds, so a phase two that runs long is not taken over while it works.
+	 * @param xid global transaction id
+	 * @param owner the instance holding the claim
+	 * @param claimUntil new end of the claim
+	 * @return whether the claim was still this instance's
+	 */
+	public boolean renewClaim(String xid, String owner, Instant claimUntil) {
+		return update("UPDATE " + this.transactionTable + " SET claim_until = ? WHERE xid = ? AND owner = ? AND state IN "
+				+ "(?, ?)", claimUntil, xid, owner, TransactionState.CONFIRMING.name(),
+				TransactionState.CANCELLING.name()) == 1;
+	}
+
+	/**
 	 * Transactions recovery should look at: trying past their timeout, or confirming/cancelling with their next
 	 * attempt due, and not claimed by another instance. Oldest due first.
 	 * @param now current time

@@ -134,7 +134,8 @@ public final class TccCoordinator {
 			}
 			catch (RuntimeException ex) {
 				TccException undecided = new TccException("The decision " + decision + " of global transaction " + xid
-						+ " could not be written; recovery cancels it after its timeout", ex);
+						+ " could not be written (or its answer was lost): the outcome is not known here; recovery "
+						+ "finishes it, and cancels it after its timeout if the decision was not written", ex);
 				if (failure != null) {
 					undecided.addSuppressed(failure);
 				}
@@ -243,6 +244,7 @@ public final class TccCoordinator {
 		Phase phase = confirm ? Phase.CONFIRM : Phase.CANCEL;
 		Map<String, BranchTransport> byKind = transportsByKind();
 		Instant now = this.clock.instant();
+		Instant claimedAt = now;
 		Instant nextAttempt = null;
 		String lastError = null;
 		for (BranchRecord branch : this.store.branches(xid)) {
@@ -252,6 +254,16 @@ public final class TccCoordinator {
 			if (branch.nextAttemptAt() != null && branch.nextAttemptAt().isAfter(now)) {
 				nextAttempt = earlier(nextAttempt, branch.nextAttemptAt());
 				continue;
+			}
+			Instant before = this.clock.instant();
+			if (Duration.between(claimedAt, before).compareTo(this.settings.claimLease().dividedBy(2)) > 0) {
+				// Slow participants: keep the claim, or stop if another instance took it over meanwhile.
+				if (!this.store.renewClaim(xid, this.owner, before.plus(this.settings.claimLease()))) {
+					logger.warn("Lost the claim of global transaction " + xid + " during phase two; another "
+							+ "instance finishes it");
+					return true;
+				}
+				claimedAt = before;
 			}
 			String error = deliver(byKind, branch, phase);
 			if (error == null) {

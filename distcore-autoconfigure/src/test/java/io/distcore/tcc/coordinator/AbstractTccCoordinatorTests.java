@@ -416,6 +416,21 @@ abstract class AbstractTccCoordinatorTests {
 	}
 
 	@Test
+	void slowPhaseTwoKeepsItsClaim() throws Throwable {
+		TccCoordinator other = newCoordinator(pool(), "instance-b", this.participant);
+		List<Integer> takenOver = new java.util.concurrent.CopyOnWriteArrayList<>();
+		// Each delivery takes two thirds of the lease; the other instance looks in after each one.
+		this.participant.afterSuccess(() -> {
+			this.clock.advance(LEASE.multipliedBy(2).dividedBy(3));
+			takenOver.add(other.recover());
+		});
+		String xid = run(3, null);
+		assertThat(takenOver).containsExactly(0, 0, 0);
+		assertThat(this.participant.calls()).hasSize(3);
+		assertThat(state(xid)).isEqualTo(TransactionState.CONFIRMED);
+	}
+
+	@Test
 	void twoCoordinatorsDriveEachTransactionExactlyOnce() throws Throwable {
 		int transactions = 40;
 		this.participant.failFirstOfEachBranch(1);
