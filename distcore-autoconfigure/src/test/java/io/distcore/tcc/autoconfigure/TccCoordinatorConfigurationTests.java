@@ -24,8 +24,6 @@ import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -51,7 +49,7 @@ class TccCoordinatorConfigurationTests {
 
 	@Test
 	void backsOffWithoutADataSource() {
-		this.withoutDatabase.withUserConfiguration(Orders.class).run((context) -> {
+		this.withoutDatabase.withUserConfiguration(TestOrders.class).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context).doesNotHaveBean(TccCoordinator.class).doesNotHaveBean(TccTransactionAspect.class);
 		});
@@ -107,24 +105,24 @@ class TccCoordinatorConfigurationTests {
 
 	@Test
 	void recoveryRunsInAnApplicationThatCoordinates() {
-		this.runner.withUserConfiguration(Orders.class).run((context) -> {
+		this.runner.withUserConfiguration(TestOrders.class).run((context) -> {
 			assertThat(context.getBean(TccRecovery.class).isRunning()).isTrue();
 		});
 	}
 
 	@Test
 	void annotatedMethodRunsAsAGlobalTransaction() {
-		this.runner.withUserConfiguration(Orders.class).run((context) -> {
-			Orders.Service orders = context.getBean(Orders.Service.class);
+		this.runner.withUserConfiguration(TestOrders.class).run((context) -> {
+			TestOrders.Service orders = context.getBean(TestOrders.Service.class);
 			RecordingParticipant participant = context.getBean(RecordingParticipant.class);
-			String xid = orders.place(false);
+			String xid = orders.place(1, false);
 			assertThat(participant.succeeded()).singleElement()
 				.satisfies((call) -> assertThat(call.xid()).isEqualTo(xid));
 			JdbcTccLogStore store = context.getBean(JdbcTccLogStore.class);
 			TransactionRecord transaction = store.find(xid).orElseThrow();
 			assertThat(transaction.state()).isEqualTo(TransactionState.CONFIRMED);
 			assertThat(transaction.name()).isEqualTo("Service.place");
-			assertThatIllegalStateException().isThrownBy(() -> orders.place(true)).withMessage("refused");
+			assertThatIllegalStateException().isThrownBy(() -> orders.place(1, true)).withMessage("refused");
 			assertThat(store.list(EnumSet.of(TransactionState.CANCELLED), null, 10)).hasSize(1);
 			assertThat(TccBinding.currentTransaction()).isNull();
 		});
@@ -133,13 +131,13 @@ class TccCoordinatorConfigurationTests {
 	@Test
 	void newContextFinishesWhatAClosedOneLeftBetweenTryAndConfirm() {
 		AtomicReference<String> xid = new AtomicReference<>();
-		this.runner.withUserConfiguration(Orders.class).run((context) -> {
+		this.runner.withUserConfiguration(TestOrders.class).run((context) -> {
 			context.getBean(RecordingParticipant.class).failAlways(true);
-			xid.set(context.getBean(Orders.Service.class).place(false));
+			xid.set(context.getBean(TestOrders.Service.class).place(1, false));
 			assertThat(context.getBean(JdbcTccLogStore.class).find(xid.get()).orElseThrow().state())
 				.isEqualTo(TransactionState.CONFIRMING);
 		});
-		this.runner.withUserConfiguration(Orders.class)
+		this.runner.withUserConfiguration(TestOrders.class)
 			.withPropertyValues("distcore.tcc.recovery.interval=100ms", "distcore.tcc.retry.initial-interval=100ms")
 			.run((context) -> {
 				JdbcTccLogStore store = context.getBean(JdbcTccLogStore.class);
@@ -156,35 +154,6 @@ class TccCoordinatorConfigurationTests {
 			Thread.sleep(50);
 		}
 		assertThat(store.find(xid).orElseThrow().state()).isEqualTo(state);
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class Orders {
-
-		@Bean
-		RecordingParticipant recordingParticipant() {
-			return new RecordingParticipant();
-		}
-
-		@Bean
-		Service orderService() {
-			return new Service();
-		}
-
-		static class Service {
-
-			@TccTransaction(timeout = "30s")
-			public String place(boolean fail) {
-				TccBinding.ActiveTransaction transaction = TccBinding.currentTransaction();
-				transaction.enlist("local", "reserve");
-				if (fail) {
-					throw new IllegalStateException("refused");
-				}
-				return transaction.xid();
-			}
-
-		}
-
 	}
 
 	static class BadTimeout {

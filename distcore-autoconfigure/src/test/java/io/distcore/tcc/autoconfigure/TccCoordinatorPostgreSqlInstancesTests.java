@@ -13,8 +13,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
-import io.distcore.tcc.TccBinding;
-import io.distcore.tcc.TccTransaction;
 import io.distcore.tcc.coordinator.JdbcTccLogStore;
 import io.distcore.tcc.coordinator.RecordingParticipant;
 import io.distcore.tcc.coordinator.TransactionRecord;
@@ -29,8 +27,6 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
@@ -49,7 +45,7 @@ class TccCoordinatorPostgreSqlInstancesTests {
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, DataSourceAutoConfiguration.class,
 				DistcoreAutoConfiguration.class, TccAutoConfiguration.class))
-		.withUserConfiguration(Orders.class)
+		.withUserConfiguration(TestOrders.class)
 		.withPropertyValues("distcore.tcc.security.insecure-development=true", "distcore.tcc.table-prefix=" + this.prefix,
 				"distcore.tcc.initialize-schema=always", "distcore.tcc.recovery.interval=50ms",
 				"distcore.tcc.retry.initial-interval=50ms", "distcore.tcc.retry.max-interval=200ms",
@@ -74,11 +70,11 @@ class TccCoordinatorPostgreSqlInstancesTests {
 			RecordingParticipant secondParticipant = second.getBean(RecordingParticipant.class);
 			// Every branch's first confirm fails, so recovery (of either instance) has to deliver it again.
 			firstParticipant.failFirstOfEachBranch(1);
-			Orders.Service service = first.getBean(Orders.Service.class);
+			TestOrders.Service service = first.getBean(TestOrders.Service.class);
 			ExecutorService callers = Executors.newFixedThreadPool(4);
 			List<CompletableFuture<String>> placed = new ArrayList<>();
 			for (int i = 0; i < orders; i++) {
-				placed.add(CompletableFuture.supplyAsync(() -> service.place(2), callers));
+				placed.add(CompletableFuture.supplyAsync(() -> service.place(2, false), callers));
 			}
 			List<String> xids = placed.stream().map(CompletableFuture::join).toList();
 			callers.shutdown();
@@ -101,7 +97,7 @@ class TccCoordinatorPostgreSqlInstancesTests {
 				RecordingParticipant participant = context.getBean(RecordingParticipant.class);
 				// The participant confirms, then the coordinator's database goes away before it is recorded.
 				participant.afterSuccess(proxy::down);
-				String xid = context.getBean(Orders.Service.class).place(1);
+				String xid = context.getBean(TestOrders.Service.class).place(1, false);
 				participant.afterSuccess(() -> {
 				});
 				Thread.sleep(300);
@@ -133,34 +129,6 @@ class TccCoordinatorPostgreSqlInstancesTests {
 		catch (RuntimeException ex) {
 			return false;
 		}
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class Orders {
-
-		@Bean
-		RecordingParticipant recordingParticipant() {
-			return new RecordingParticipant();
-		}
-
-		@Bean
-		Service orderService() {
-			return new Service();
-		}
-
-		static class Service {
-
-			@TccTransaction
-			public String place(int branches) {
-				TccBinding.ActiveTransaction transaction = TccBinding.currentTransaction();
-				for (int i = 0; i < branches; i++) {
-					transaction.enlist("local", "reserve" + i);
-				}
-				return transaction.xid();
-			}
-
-		}
-
 	}
 
 }
