@@ -170,7 +170,10 @@ public final class TccCoordinator {
 		int worked = 0;
 		for (TransactionRecord transaction : due) {
 			String xid = transaction.xid();
-			if (!this.inFlight.add(xid)) {
+			// A try past its timeout is cancelled even while this instance still runs its method: the method's
+			// decision then finds the transaction no longer trying and leaves phase two to this run.
+			boolean added = this.inFlight.add(xid);
+			if (!added && transaction.state() != TransactionState.TRYING) {
 				continue;
 			}
 			try {
@@ -188,7 +191,9 @@ public final class TccCoordinator {
 				logger.warn("Recovery of global transaction " + xid + " failed; it is tried again at the next run", ex);
 			}
 			finally {
-				this.inFlight.remove(xid);
+				if (added) {
+					this.inFlight.remove(xid);
+				}
 			}
 		}
 		return worked;

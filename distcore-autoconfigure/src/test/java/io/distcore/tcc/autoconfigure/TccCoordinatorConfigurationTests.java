@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.tcc.TccBinding;
+import io.distcore.tcc.TccException;
 import io.distcore.tcc.TccTransaction;
 import io.distcore.tcc.aop.TccTransactionAspect;
 import io.distcore.tcc.coordinator.JdbcTccLogStore;
@@ -26,6 +27,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
@@ -82,15 +84,39 @@ class TccCoordinatorConfigurationTests {
 		});
 	}
 
-	@Test
-	void badAnnotationTimeoutFailsTheStartupNamingBeanAndMethod() {
-		this.runner.withBean("badTimeouts", BadTimeout.class).run((context) -> {
+	@ParameterizedTest
+	@CsvSource({ "NotADuration, soon", "Negative, -5s" })
+	void badAnnotationTimeoutFailsTheStartupNamingBeanAndMethod(String type, String timeout) throws Exception {
+		Class<?> beanClass = Class.forName(TccCoordinatorConfigurationTests.class.getName() + "$" + type);
+		this.runner.withBean("badTimeouts", beanClass).run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure())
-				.hasMessageContaining("badTimeouts")
-				.hasMessageContaining("place")
-				.hasMessageContaining("soon");
+			assertThat(context.getStartupFailure()).hasMessageContaining("'badTimeouts'")
+				.hasMessageContaining(type + ".place")
+				.hasMessageContaining("'" + timeout + "'");
 		});
+	}
+
+	@Test
+	void startsWhileTheDatabaseIsDownAndFailsTheFirstTransactionOnly() {
+		this.withoutDatabase.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class))
+			.withUserConfiguration(TestOrders.class)
+			.withPropertyValues("spring.datasource.url=jdbc:h2:tcp://127.0.0.1:1/nothing-here",
+					"spring.datasource.hikari.connection-timeout=250")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThatExceptionOfType(TccException.class)
+					.isThrownBy(() -> context.getBean(TestOrders.Service.class).place(1, false))
+					.withMessageContaining("Could not begin");
+			});
+	}
+
+	@Test
+	void tablesAreLeftToTheApplicationWhenToldNever() {
+		this.runner.withUserConfiguration(TestOrders.class)
+			.withPropertyValues("distcore.tcc.initialize-schema=never")
+			.run((context) -> assertThatExceptionOfType(TccException.class)
+				.isThrownBy(() -> context.getBean(TestOrders.Service.class).place(1, false))
+				.withMessageContaining("Could not begin"));
 	}
 
 	@Test
@@ -156,9 +182,17 @@ class TccCoordinatorConfigurationTests {
 		assertThat(store.find(xid).orElseThrow().state()).isEqualTo(state);
 	}
 
-	static class BadTimeout {
+	static class NotADuration {
 
 		@TccTransaction(timeout = "soon")
+		public void place() {
+		}
+
+	}
+
+	static class Negative {
+
+		@TccTransaction(timeout = "-5s")
 		public void place() {
 		}
 

@@ -351,6 +351,22 @@ abstract class AbstractTccCoordinatorTests {
 	}
 
 	@Test
+	void methodThatOutlivesItsTimeoutIsCancelledByItsOwnInstanceToo() {
+		assertThatExceptionOfType(TccException.class).isThrownBy(() -> this.coordinator.execute("slow",
+				Duration.ofSeconds(5), () -> {
+					TccBinding.currentTransaction().enlist("local", "reserve");
+					this.clock.advance(Duration.ofSeconds(5));
+					assertThat(this.coordinator.recover()).isEqualTo(1);
+					assertThatExceptionOfType(TccException.class)
+						.isThrownBy(() -> TccBinding.currentTransaction().enlist("local", "late"));
+					return "too late";
+				})).withMessageContaining("timeout");
+		assertThat(this.participant.calls()).extracting(RecordingParticipant.Call::phase)
+			.containsExactly(Phase.CANCEL);
+		assertThat(state(this.participant.calls().get(0).xid())).isEqualTo(TransactionState.CANCELLED);
+	}
+
+	@Test
 	void coordinatorDatabaseDownDuringPhaseTwoLosesNothing() throws Throwable {
 		// The participant confirms, then the log is unreachable: the branch cannot be recorded as confirmed.
 		this.participant.afterSuccess(() -> this.database.down(true));
