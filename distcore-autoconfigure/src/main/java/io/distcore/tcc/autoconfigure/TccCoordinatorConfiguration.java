@@ -68,7 +68,12 @@ class TccCoordinatorConfiguration {
 			throw new InvalidConfigurationPropertyValueException("distcore.tcc.initialize-schema", null,
 					"must be one of always, embedded, never");
 		}
-		return new JdbcTccLogStore(dataSource, properties.getTablePrefix(), switch (initialize) {
+		Duration queryTimeout = properties.getCoordinator().getQueryTimeout();
+		if (queryTimeout == null || queryTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+			throw new InvalidConfigurationPropertyValueException("distcore.tcc.coordinator.query-timeout",
+					queryTimeout, "must be at least 1s");
+		}
+		return new JdbcTccLogStore(dataSource, properties.getTablePrefix(), queryTimeout, switch (initialize) {
 			case ALWAYS -> () -> true;
 			case EMBEDDED -> () -> EmbeddedDatabaseConnection.isEmbedded(dataSource);
 			case NEVER -> () -> false;

@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -22,6 +24,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.util.Assert;
 
 /**
@@ -75,6 +78,10 @@ public final class JdbcTccLogStore {
 
 	private final BooleanSupplier createSchema;
 
+	private final int queryTimeoutSeconds;
+
+	private final int networkTimeoutMillis;
+
 	private final Object schemaMonitor = new Object();
 
 	private volatile boolean schemaReady;
@@ -83,14 +90,22 @@ public final class JdbcTccLogStore {
 	 * Creates a store; nothing is read from the database until the first call.
 	 * @param dataSource the initiator's database
 	 * @param tablePrefix prefix of both table names (see {@link #isValidTablePrefix})
+	 * @param queryTimeout longest time one statement may take, at least one second (JDBC counts whole seconds); a
+	 * database that stops answering is given a second more before the connection is given up
 	 * @param createSchema asked at the first use, once the database answered, whether to
 	 * {@link #createSchema() create the tables}; asked again at later uses until they were created, so a database
 	 * that was down is tried again
 	 */
-	public JdbcTccLogStore(DataSource dataSource, String tablePrefix, BooleanSupplier createSchema) {
+	public JdbcTccLogStore(DataSource dataSource, String tablePrefix, Duration queryTimeout,
+			BooleanSupplier createSchema) {
 		Assert.notNull(dataSource, "DataSource must not be null");
 		Assert.isTrue(isValidTablePrefix(tablePrefix), () -> "Invalid table prefix '" + tablePrefix + "'");
 		Assert.notNull(createSchema, "CreateSchema must not be null");
+		Assert.isTrue(queryTimeout != null && queryTimeout.compareTo(Duration.ofSeconds(1)) >= 0,
+				() -> "Query timeout must be at least 1s, was " + queryTimeout);
+		this.queryTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE / 1000 - 1,
+				queryTimeout.plusNanos(999_999_999).getSeconds());
+		this.networkTimeoutMillis = (this.queryTimeoutSeconds + 1) * 1000;
 		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.prefix = tablePrefix;
 		this.transactionTable = tablePrefix + "transaction";
@@ -119,8 +134,9 @@ public final class JdbcTccLogStore {
 			.replace(DEFAULT_PREFIX + "transaction_due", "@index@")
 			.replace(DEFAULT_PREFIX, this.prefix)
 			.replace("@index@", indexPrefix + "transaction_due");
-		this.jdbc.execute((connection) -> {
+		execute((connection) -> {
 			try (Statement statement = connection.createStatement()) {
+				statement.setQueryTimeout(this.queryTimeoutSeconds);
 				for (String sql : statements(script)) {
 					statement.execute(sql);
 				}
@@ -406,7 +422,7 @@ public final class JdbcTccLogStore {
 
 	private int update(String sql, Object... args) {
 		ensureSchema();
-		return this.jdbc.execute((connection) -> {
+		return execute((connection) -> {
 			try (PreparedStatement statement = prepare(connection, sql, args)) {
 				return statement.executeUpdate();
 			}
@@ -415,7 +431,7 @@ public final class JdbcTccLogStore {
 
 	private <T> List<T> query(String sql, int limit, RowReader<T> reader, Object... args) {
 		ensureSchema();
-		return this.jdbc.execute((connection) -> {
+		return execute((connection) -> {
 			try (PreparedStatement statement = prepare(connection, sql, args)) {
 				if (limit < Integer.MAX_VALUE) {
 					statement.setMaxRows(limit);
@@ -429,6 +445,37 @@ public final class JdbcTccLogStore {
 				return rows;
 			}
 		});
+	}
+
+	/**
+	 * Runs on a connection whose reads give up after the network timeout: a database that accepts the connection
+	 * and never answers must not hang the caller (the query timeout alone cannot end it, its cancel request goes
+	 * over the same dead network).
+	 */
+	private <T> T execute(ConnectionCallback<T> action) {
+		return this.jdbc.execute((connection) -> {
+			int previous = networkTimeout(connection, this.networkTimeoutMillis);
+			try {
+				return action.doInConnection(connection);
+			}
+			finally {
+				if (previous >= 0) {
+					networkTimeout(connection, previous);
+				}
+			}
+		});
+	}
+
+	/** Sets the network timeout and returns the one before, or -1 when the driver has none (H2 embedded). */
+	private static int networkTimeout(Connection connection, int millis) throws SQLException {
+		try {
+			int previous = connection.getNetworkTimeout();
+			connection.setNetworkTimeout(Runnable::run, millis);
+			return previous;
+		}
+		catch (SQLFeatureNotSupportedException | UnsupportedOperationException ex) {
+			return -1;
+		}
 	}
 
 	private void ensureSchema() {
@@ -449,9 +496,10 @@ public final class JdbcTccLogStore {
 		}
 	}
 
-	private static PreparedStatement prepare(Connection connection, String sql, Object[] args) throws SQLException {
+	private PreparedStatement prepare(Connection connection, String sql, Object[] args) throws SQLException {
 		PreparedStatement statement = connection.prepareStatement(sql);
 		try {
+			statement.setQueryTimeout(this.queryTimeoutSeconds);
 			for (int i = 0; i < args.length; i++) {
 				Object arg = args[i];
 				if (arg instanceof Instant instant) {

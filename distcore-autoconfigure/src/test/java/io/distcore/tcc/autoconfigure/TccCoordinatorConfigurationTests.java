@@ -70,7 +70,7 @@ class TccCoordinatorConfigurationTests {
 			"distcore.tcc.retry.initial-interval, 0ms", "distcore.tcc.retry.max-interval, 10ms",
 			"distcore.tcc.retry.multiplier, 0.5", "distcore.tcc.retry.jitter, 1.5", "distcore.tcc.recovery.interval, 0s",
 			"distcore.tcc.recovery.claim-lease, 0s", "distcore.tcc.recovery.batch-size, 0",
-			"distcore.tcc.table-prefix, 'bad-prefix;'" })
+			"distcore.tcc.table-prefix, 'bad-prefix;'", "distcore.tcc.coordinator.query-timeout, 500ms" })
 	void badPropertyFailsTheStartupNamingIt(String property, String value) {
 		this.runner.withPropertyValues(property + "=" + value).run((context) -> {
 			assertThat(context).hasFailed();

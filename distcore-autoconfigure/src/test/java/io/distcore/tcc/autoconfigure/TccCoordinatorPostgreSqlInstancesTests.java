@@ -108,6 +108,27 @@ class TccCoordinatorPostgreSqlInstancesTests {
 		}
 	}
 
+	@Test
+	void logDatabaseThatStopsAnsweringDuringPhaseTwoDoesNotHangTheCaller() throws Exception {
+		try (TcpProxy proxy = new TcpProxy("127.0.0.1", java.net.URI.create(this.postgres.url().substring(5)).getPort())) {
+			// Connections opened while the proxy swallows would otherwise wait for their login forever.
+			String url = this.postgres.url().replace(":5432/", ":" + proxy.port() + "/")
+					+ (this.postgres.url().contains("?") ? "&" : "?") + "loginTimeout=2";
+			this.runner.withPropertyValues("spring.datasource.url=" + url, "distcore.tcc.coordinator.query-timeout=1s")
+				.run((context) -> {
+					RecordingParticipant participant = context.getBean(RecordingParticipant.class);
+					participant.afterSuccess(proxy::swallow);
+					CompletableFuture<String> placed = CompletableFuture
+						.supplyAsync(() -> context.getBean(TestOrders.Service.class).place(1, false));
+					String xid = placed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+					participant.afterSuccess(() -> {
+					});
+					proxy.up();
+					awaitAll(context.getBean(JdbcTccLogStore.class), List.of(xid), TransactionState.CONFIRMED);
+				});
+		}
+	}
+
 	private static void awaitAll(JdbcTccLogStore store, List<String> xids, TransactionState state)
 			throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -22,7 +22,7 @@ public final class TccTables implements AutoCloseable {
 	public TccTables(JdbcEndpoint endpoint) {
 		this.endpoint = endpoint;
 		this.admin = endpoint.dataSource(2);
-		new JdbcTccLogStore(this.admin, this.prefix, () -> true).createSchema();
+		new JdbcTccLogStore(this.admin, this.prefix, java.time.Duration.ofSeconds(5), () -> true).createSchema();
 	}
 
 	public HikariDataSource newPool(int size) {
