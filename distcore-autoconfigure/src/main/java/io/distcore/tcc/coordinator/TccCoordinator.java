@@ -127,8 +127,8 @@ public final class TccCoordinator {
 			}
 			TransactionState decision = (failure == null) ? TransactionState.CONFIRMING : TransactionState.CANCELLING;
 			boolean decided;
+			Instant decidedAt = this.clock.instant();
 			try {
-				Instant decidedAt = this.clock.instant();
 				decided = this.store.decide(xid, decision, decidedAt, this.owner,
 						decidedAt.plus(this.settings.claimLease()));
 			}
@@ -148,7 +148,10 @@ public final class TccCoordinator {
 				throw new TccException("Global transaction " + xid + " ('" + name + "') ran longer than its timeout "
 						+ timeout + " and was cancelled");
 			}
-			drive(xid);
+			// What the log now holds is known here: phase two starts without reading it back.
+			TransactionRecord decidedRecord = new TransactionRecord(xid, name, decision, now, now.plus(timeout),
+					decidedAt, null, decidedAt, 0, this.owner, decidedAt.plus(this.settings.claimLease()), null);
+			drive(xid, new Known(decidedRecord, transaction.enlisted()));
 			if (failure != null) {
 				throw failure;
 			}
@@ -184,7 +187,7 @@ public final class TccCoordinator {
 						: this.store.claim(xid, at, this.owner, claimUntil);
 				if (claimed) {
 					worked++;
-					drive(xid);
+					drive(xid, null);
 				}
 			}
 			catch (RuntimeException ex) {
@@ -223,12 +226,14 @@ public final class TccCoordinator {
 	 * Phase two of a claimed, decided transaction. Never throws: what does not finish stays in the log, due for
 	 * recovery.
 	 */
-	private void drive(String xid) {
+	private void drive(String xid, Known known) {
 		try {
+			Known current = known;
 			for (int round = 0; round < MAX_ROUNDS; round++) {
-				if (driveRound(xid)) {
+				if (driveRound(xid, current)) {
 					return;
 				}
+				current = null;
 			}
 		}
 		catch (RuntimeException ex) {
@@ -239,8 +244,8 @@ public final class TccCoordinator {
 	}
 
 	/** One pass over the branches; {@code true} when nothing more is to do in this run. */
-	private boolean driveRound(String xid) {
-		TransactionRecord transaction = this.store.find(xid).orElse(null);
+	private boolean driveRound(String xid, Known known) {
+		TransactionRecord transaction = (known != null) ? known.transaction() : this.store.find(xid).orElse(null);
 		if (transaction == null || (transaction.state() != TransactionState.CONFIRMING
 				&& transaction.state() != TransactionState.CANCELLING)) {
 			return true;
@@ -252,7 +257,7 @@ public final class TccCoordinator {
 		Instant claimedAt = now;
 		Instant nextAttempt = null;
 		String lastError = null;
-		for (BranchRecord branch : this.store.branches(xid)) {
+		for (BranchRecord branch : (known != null) ? known.branches() : this.store.branches(xid)) {
 			if (branch.state() != BranchState.ENLISTED) {
 				continue;
 			}
@@ -333,6 +338,10 @@ public final class TccCoordinator {
 		return (current == null || candidate.isBefore(current)) ? candidate : current;
 	}
 
+	/** The log's rows as the initiator knows them right after its decision. */
+	private record Known(TransactionRecord transaction, List<BranchRecord> branches) {
+	}
+
 	/**
 	 * The initiating method, as the coordinator runs it.
 	 */
@@ -374,6 +383,8 @@ public final class TccCoordinator {
 
 		private final AtomicInteger branches = new AtomicInteger();
 
+		private final List<BranchRecord> enlisted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
 		/** Enlists share it; the end of the try takes it alone, so no enlist is half done when the decision is made. */
 		private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -405,9 +416,9 @@ public final class TccCoordinator {
 				}
 				String branchId = Integer.toString(this.branches.incrementAndGet());
 				boolean recorded;
+				Instant now = TccCoordinator.this.clock.instant();
 				try {
-					recorded = TccCoordinator.this.store.insertBranch(this.xid, branchId, transport, address,
-							TccCoordinator.this.clock.instant());
+					recorded = TccCoordinator.this.store.insertBranch(this.xid, branchId, transport, address, now);
 				}
 				catch (RuntimeException ex) {
 					throw new TccException("Could not record branch " + address + " of global transaction " + this.xid
@@ -418,11 +429,20 @@ public final class TccCoordinator {
 							+ " is no longer in its try phase (it timed out and was cancelled); branch " + address
 							+ " is not enlisted");
 				}
+				this.enlisted.add(new BranchRecord(this.xid, branchId, transport, address, BranchState.ENLISTED, 0, null,
+						null, now));
 				return branchId;
 			}
 			finally {
 				this.lock.readLock().unlock();
 			}
+		}
+
+		/** Every branch enlisted, in the order of their ids; complete once the try ended. */
+		List<BranchRecord> enlisted() {
+			List<BranchRecord> sorted = new java.util.ArrayList<>(this.enlisted);
+			sorted.sort(java.util.Comparator.comparingInt((BranchRecord branch) -> Integer.parseInt(branch.branchId())));
+			return sorted;
 		}
 
 		void endTry() {

@@ -97,7 +97,7 @@ abstract class AbstractTccCoordinatorTests {
 	}
 
 	private TccCoordinator newCoordinator(javax.sql.DataSource dataSource, String owner, RecordingParticipant target) {
-		JdbcTccLogStore store = new JdbcTccLogStore(dataSource, tables().prefix, java.time.Duration.ofSeconds(5), () -> false);
+		JdbcTccLogStore store = new JdbcTccLogStore(dataSource, tables().prefix, Duration.ofSeconds(5), () -> false);
 		RetryBackoff backoff = new RetryBackoff(Duration.ofSeconds(1), 2.0, Duration.ofSeconds(8), 0.0);
 		List<BranchTransport> transports = List.of(new LocalBranchTransport(() -> target));
 		return new TccCoordinator(store, () -> transports, this.clock, owner,
@@ -201,7 +201,7 @@ abstract class AbstractTccCoordinatorTests {
 			TccBinding.ActiveTransaction transaction = TccBinding.currentTransaction();
 			String branchId = transaction.enlist("local", "reserve");
 			// A second pool stands for another process: the row is committed, not only in this connection.
-			JdbcTccLogStore other = new JdbcTccLogStore(pool(), tables().prefix, java.time.Duration.ofSeconds(5), () -> false);
+			JdbcTccLogStore other = new JdbcTccLogStore(pool(), tables().prefix, Duration.ofSeconds(5), () -> false);
 			assertThat(other.branches(transaction.xid())).extracting(BranchRecord::branchId, BranchRecord::state)
 				.containsExactly(org.assertj.core.groups.Tuple.tuple(branchId, BranchState.ENLISTED));
 			assertThat(other.find(transaction.xid()).orElseThrow().state()).isEqualTo(TransactionState.TRYING);

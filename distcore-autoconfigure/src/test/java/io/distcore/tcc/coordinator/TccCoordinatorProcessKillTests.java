@@ -72,7 +72,7 @@ class TccCoordinatorProcessKillTests {
 
 	static TccCoordinator coordinator(javax.sql.DataSource dataSource, String prefix, String owner,
 			TccParticipant participant) {
-		JdbcTccLogStore store = new JdbcTccLogStore(dataSource, prefix, java.time.Duration.ofSeconds(5), () -> false);
+		JdbcTccLogStore store = new JdbcTccLogStore(dataSource, prefix, Duration.ofSeconds(5), () -> false);
 		List<BranchTransport> transports = List.of(new LocalBranchTransport(() -> participant));
 		RetryBackoff backoff = new RetryBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.2);
 		return new TccCoordinator(store, () -> transports, Clock.systemUTC(), owner,

@@ -1,5 +1,6 @@
 package io.distcore.tcc.coordinator;
 
+import java.time.Duration;
 import java.util.UUID;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -22,7 +23,7 @@ public final class TccTables implements AutoCloseable {
 	public TccTables(JdbcEndpoint endpoint) {
 		this.endpoint = endpoint;
 		this.admin = endpoint.dataSource(2);
-		new JdbcTccLogStore(this.admin, this.prefix, java.time.Duration.ofSeconds(5), () -> true).createSchema();
+		new JdbcTccLogStore(this.admin, this.prefix, Duration.ofSeconds(5), () -> true).createSchema();
 	}
 
 	public HikariDataSource newPool(int size) {
