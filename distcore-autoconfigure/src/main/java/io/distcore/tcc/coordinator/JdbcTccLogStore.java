@@ -344,6 +344,32 @@ public final class JdbcTccLogStore {
 	}
 
 	/**
+	 * Gives a transaction that needs a person another round of retries, once the cause was fixed: it returns to
+	 * confirming or cancelling, due at once, with a fresh retry time from {@code now}. Its branches keep their
+	 * attempts and are delivered again at once.
+	 * @param xid global transaction id
+	 * @param now current time
+	 * @return whether the transaction was in {@link TransactionState#CONFIRM_FAILED} or
+	 * {@link TransactionState#CANCEL_FAILED}
+	 */
+	public boolean reopen(String xid, Instant now) {
+		Optional<TransactionRecord> transaction = find(xid);
+		if (transaction.isEmpty()) {
+			return false;
+		}
+		TransactionState failed = transaction.get().state();
+		if (failed != TransactionState.CONFIRM_FAILED && failed != TransactionState.CANCEL_FAILED) {
+			return false;
+		}
+		TransactionState retried = (failed == TransactionState.CONFIRM_FAILED) ? TransactionState.CONFIRMING
+				: TransactionState.CANCELLING;
+		update("UPDATE " + this.branchTable + " SET next_attempt_at = NULL WHERE xid = ? AND state = ?", xid,
+				BranchState.ENLISTED.name());
+		return update("UPDATE " + this.transactionTable + " SET state = ?, decided_at = ?, next_attempt_at = ?, "
+				+ "finished_at = NULL WHERE xid = ? AND state = ?", retried.name(), now, now, xid, failed.name()) == 1;
+	}
+
+	/**
 	 * Deletes one batch of finished transactions (confirmed or cancelled, never the failed ones) with their
 	 * branches.
 	 * @param finishedBefore only transactions finished before this time

@@ -321,6 +321,21 @@ abstract class AbstractTccCoordinatorTests {
 	}
 
 	@Test
+	void transactionThatNeedsAPersonCanBeRetriedOnceFixed() throws Throwable {
+		this.participant.failAlways(true);
+		String xid = run(1, null);
+		this.clock.advance(MAX_RETRY);
+		this.coordinator.recover();
+		assertThat(state(xid)).isEqualTo(TransactionState.CONFIRM_FAILED);
+		assertThat(store().reopen("missing", this.clock.instant())).isFalse();
+		this.participant.failAlways(false);
+		assertThat(store().reopen(xid, this.clock.instant())).isTrue();
+		assertThat(store().reopen(xid, this.clock.instant())).as("only a failed one").isFalse();
+		assertThat(this.coordinator.recover()).isEqualTo(1);
+		assertThat(state(xid)).isEqualTo(TransactionState.CONFIRMED);
+	}
+
+	@Test
 	void tryingTransactionOfADeadInitiatorIsCancelledAfterItsTimeout() {
 		Instant now = this.clock.instant();
 		store().insertTransaction("dead-1", "t", now, now.plusSeconds(60), "dead-instance");
