@@ -190,9 +190,16 @@ public final class JdbcTccLogStore {
 	 * @return whether the branch was recorded; {@code false} if the transaction is no longer trying
 	 */
 	public boolean insertBranch(String xid, String branchId, String transport, String address, Instant now) {
+		// A locking read of the transaction row: a concurrent cancel (recovery, after the timeout) either waits
+		// until this branch is committed, and then sees it, or has committed first, and then no branch is inserted.
+		String lock = switch (this.jdbc.product()) {
+			case POSTGRESQL -> " FOR SHARE";
+			case MARIADB -> " LOCK IN SHARE MODE";
+			case H2 -> " FOR UPDATE";
+		};
 		return update("INSERT INTO " + this.branchTable + " (" + BRANCH_COLUMNS + ") SELECT ?, ?, ?, ?, ?, 0, NULL, "
-				+ "NULL, ? FROM " + this.transactionTable + " WHERE xid = ? AND state = ?", xid, branchId, transport,
-				address, BranchState.ENLISTED.name(), now, xid, TransactionState.TRYING.name()) == 1;
+				+ "NULL, ? FROM " + this.transactionTable + " WHERE xid = ? AND state = ?" + lock, xid, branchId,
+				transport, address, BranchState.ENLISTED.name(), now, xid, TransactionState.TRYING.name()) == 1;
 	}
 
 	/**

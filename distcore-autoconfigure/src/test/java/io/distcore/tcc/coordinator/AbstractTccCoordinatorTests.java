@@ -382,6 +382,46 @@ abstract class AbstractTccCoordinatorTests {
 	}
 
 	@Test
+	void enlistRacingATimeoutCancelLeavesNoBranchBehind() throws Throwable {
+		TccCoordinator other = newCoordinator(pool(), "instance-b", this.participant);
+		for (int round = 0; round < 50; round++) {
+			java.util.concurrent.atomic.AtomicInteger enlisted = new java.util.concurrent.atomic.AtomicInteger();
+			try {
+				this.coordinator.execute("race", Duration.ofSeconds(5), () -> {
+					TccBinding.Snapshot snapshot = TccBinding.capture();
+					this.clock.advance(Duration.ofSeconds(5));
+					// Another thread keeps enlisting while the other instance cancels the timed-out transaction.
+					CompletableFuture<Void> enlisting = CompletableFuture.runAsync(snapshot.wrap(() -> {
+						try {
+							while (true) {
+								TccBinding.currentTransaction().enlist("local", "reserve");
+								enlisted.incrementAndGet();
+							}
+						}
+						catch (TccException refused) {
+							// cancelled: no more branches
+						}
+					}));
+					other.recover();
+					enlisting.join();
+					return null;
+				});
+			}
+			catch (TccException timedOut) {
+				// expected: the method outlived its timeout
+			}
+		}
+		List<TransactionRecord> transactions = store().list(EnumSet.noneOf(TransactionState.class), null, 1000);
+		assertThat(transactions).hasSize(50).extracting(TransactionRecord::state).containsOnly(TransactionState.CANCELLED);
+		for (TransactionRecord transaction : transactions) {
+			List<BranchRecord> branches = store().branches(transaction.xid());
+			assertThat(branches).allSatisfy((branch) -> assertThat(branch.state()).isEqualTo(BranchState.CANCELLED));
+			assertThat(this.participant.succeeded().stream().filter((call) -> call.xid().equals(transaction.xid())))
+				.hasSize(branches.size());
+		}
+	}
+
+	@Test
 	void coordinatorDatabaseDownDuringPhaseTwoLosesNothing() throws Throwable {
 		// The participant confirms, then the log is unreachable: the branch cannot be recorded as confirmed.
 		this.participant.afterSuccess(() -> this.database.down(true));
