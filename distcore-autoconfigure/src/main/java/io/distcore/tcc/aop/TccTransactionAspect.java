@@ -2,6 +2,7 @@ package io.distcore.tcc.aop;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -34,6 +35,9 @@ import org.springframework.util.ClassUtils;
  */
 public final class TccTransactionAspect extends AbstractPointcutAdvisor
 		implements SmartInitializingSingleton, BeanFactoryAware {
+
+	private static final List<String> ASYNCHRONOUS_TYPES = List.of("java.util.concurrent.Future",
+			"java.util.concurrent.CompletionStage", "org.reactivestreams.Publisher");
 
 	private final transient Pointcut pointcut = new AnnotationMatchingPointcut(null, TccTransaction.class, true);
 
@@ -93,12 +97,29 @@ public final class TccTransactionAspect extends AbstractPointcutAdvisor
 			for (Map.Entry<Method, TccTransaction> entry : methods.entrySet()) {
 				try {
 					this.interceptor.timeout(entry.getValue());
+					rejectAsynchronous(entry.getKey());
 				}
 				catch (IllegalArgumentException ex) {
 					throw new IllegalStateException("@TccTransaction on bean '" + beanName + "' method "
 							+ userClass.getName() + "." + entry.getKey().getName() + ": " + ex.getMessage());
 				}
 				this.transactionalMethods = true;
+			}
+		}
+	}
+
+	/**
+	 * The decision is taken when the method returns: a method that returns a future or a publisher would be
+	 * confirmed before its work ran, and its failures would never cancel anything.
+	 */
+	private static void rejectAsynchronous(Method method) {
+		Class<?> returnType = method.getReturnType();
+		ClassLoader classLoader = method.getDeclaringClass().getClassLoader();
+		for (String name : ASYNCHRONOUS_TYPES) {
+			if (ClassUtils.isPresent(name, classLoader)
+					&& ClassUtils.resolveClassName(name, classLoader).isAssignableFrom(returnType)) {
+				throw new IllegalArgumentException("returns " + returnType.getSimpleName() + ": a @TccTransaction "
+						+ "method must finish its work before it returns (the decision is taken then)");
 			}
 		}
 	}

@@ -303,7 +303,7 @@ public final class TccCoordinator {
 		else {
 			this.store.postpone(xid, this.owner, lastError, nextAttempt);
 			if (lastError != null) {
-				logger.info("Phase two of global transaction " + xid + " is retried at " + nextAttempt + ": "
+				logger.warn("Phase two of global transaction " + xid + " is retried at " + nextAttempt + ": "
 						+ lastError);
 			}
 		}

@@ -96,6 +96,18 @@ class TccCoordinatorConfigurationTests {
 		});
 	}
 
+	@ParameterizedTest
+	@CsvSource({ "ReturnsFuture, CompletableFuture", "ReturnsPublisher, Mono" })
+	void asynchronousMethodFailsTheStartup(String type, String returnType) throws Exception {
+		Class<?> beanClass = Class.forName(TccCoordinatorConfigurationTests.class.getName() + "$" + type);
+		this.runner.withBean("asyncOrders", beanClass).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasMessageContaining("'asyncOrders'")
+				.hasMessageContaining(type + ".place")
+				.hasMessageContaining("returns " + returnType);
+		});
+	}
+
 	@Test
 	void startsWhileTheDatabaseIsDownAndFailsTheFirstTransactionOnly() {
 		this.withoutDatabase.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class))
@@ -186,6 +198,24 @@ class TccCoordinatorConfigurationTests {
 
 		@TccTransaction(timeout = "soon")
 		public void place() {
+		}
+
+	}
+
+	static class ReturnsFuture {
+
+		@TccTransaction
+		public java.util.concurrent.CompletableFuture<String> place() {
+			return java.util.concurrent.CompletableFuture.completedFuture("x");
+		}
+
+	}
+
+	static class ReturnsPublisher {
+
+		@TccTransaction
+		public reactor.core.publisher.Mono<String> place() {
+			return reactor.core.publisher.Mono.just("x");
 		}
 
 	}
