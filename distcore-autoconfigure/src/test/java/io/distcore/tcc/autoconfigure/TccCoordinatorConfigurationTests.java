@@ -85,26 +85,15 @@ class TccCoordinatorConfigurationTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource({ "NotADuration, soon", "Negative, -5s" })
-	void badAnnotationTimeoutFailsTheStartupNamingBeanAndMethod(String type, String timeout) throws Exception {
+	@CsvSource({ "NotADuration, timeout 'soon'", "Negative, timeout '-5s'", "ReturnsFuture, returns CompletableFuture",
+			"ReturnsPublisher, returns Mono" })
+	void badTccTransactionMethodFailsTheStartupNamingBeanAndMethod(String type, String problem) throws Exception {
 		Class<?> beanClass = Class.forName(TccCoordinatorConfigurationTests.class.getName() + "$" + type);
-		this.runner.withBean("badTimeouts", beanClass).run((context) -> {
+		this.runner.withBean("badOrders", beanClass).run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).hasMessageContaining("'badTimeouts'")
+			assertThat(context.getStartupFailure()).hasMessageContaining("'badOrders'")
 				.hasMessageContaining(type + ".place")
-				.hasMessageContaining("'" + timeout + "'");
-		});
-	}
-
-	@ParameterizedTest
-	@CsvSource({ "ReturnsFuture, CompletableFuture", "ReturnsPublisher, Mono" })
-	void asynchronousMethodFailsTheStartup(String type, String returnType) throws Exception {
-		Class<?> beanClass = Class.forName(TccCoordinatorConfigurationTests.class.getName() + "$" + type);
-		this.runner.withBean("asyncOrders", beanClass).run((context) -> {
-			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).hasMessageContaining("'asyncOrders'")
-				.hasMessageContaining(type + ".place")
-				.hasMessageContaining("returns " + returnType);
+				.hasMessageContaining(problem);
 		});
 	}
 
