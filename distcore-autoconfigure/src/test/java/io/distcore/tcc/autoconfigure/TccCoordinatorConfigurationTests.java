@@ -131,6 +131,13 @@ class TccCoordinatorConfigurationTests {
 	}
 
 	@Test
+	void noRecoveryThreadWhenRecoveryIsDisabled() {
+		this.runner.withUserConfiguration(TestOrders.class)
+			.withPropertyValues("distcore.tcc.recovery.enabled=false")
+			.run((context) -> assertThat(context.getBean(TccRecovery.class).isRunning()).isFalse());
+	}
+
+	@Test
 	void recoveryRunsInAnApplicationThatCoordinates() {
 		this.runner.withUserConfiguration(TestOrders.class).run((context) -> {
 			assertThat(context.getBean(TccRecovery.class).isRunning()).isTrue();
