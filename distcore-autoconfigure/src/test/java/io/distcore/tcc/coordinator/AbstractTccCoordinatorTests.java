@@ -393,7 +393,8 @@ abstract class AbstractTccCoordinatorTests {
 					// Another thread keeps enlisting while the other instance cancels the timed-out transaction.
 					CompletableFuture<Void> enlisting = CompletableFuture.runAsync(snapshot.wrap(() -> {
 						try {
-							while (true) {
+							// Bounded, so a cancel that never comes fails the assertions below instead of hanging.
+							while (enlisted.get() < 1_000) {
 								TccBinding.currentTransaction().enlist("local", "reserve");
 								enlisted.incrementAndGet();
 							}
