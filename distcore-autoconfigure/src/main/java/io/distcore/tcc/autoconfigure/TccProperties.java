@@ -61,6 +61,8 @@ public class TccProperties {
 
 	private final Participant participant = new Participant();
 
+	private final Coordinator coordinator = new Coordinator();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -139,6 +141,10 @@ public class TccProperties {
 
 	public Participant getParticipant() {
 		return this.participant;
+	}
+
+	public Coordinator getCoordinator() {
+		return this.coordinator;
 	}
 
 	/**
@@ -345,6 +351,26 @@ public class TccProperties {
 		public void setReadTimeout(Duration readTimeout) {
 			this.readTimeout = readTimeout;
 		}
+	}
+
+	/**
+	 * The coordinator's log.
+	 */
+	public static class Coordinator {
+
+		/**
+		 * Longest time one statement on the coordinator's log may take, also when the database stops answering; at least 1s.
+		 */
+		private Duration queryTimeout = Duration.ofSeconds(5);
+
+		public Duration getQueryTimeout() {
+			return this.queryTimeout;
+		}
+
+		public void setQueryTimeout(Duration queryTimeout) {
+			this.queryTimeout = queryTimeout;
+		}
+
 	}
 
 }

@@ -1,0 +1,16 @@
+package io.distcore.tcc.coordinator;
+
+import io.distcore.test.JdbcEndpoint;
+import io.distcore.test.TestServices;
+
+/**
+ * The coordinator's contract on MariaDB.
+ */
+class TccCoordinatorMariaDbTests extends AbstractTccCoordinatorTests {
+
+	@Override
+	protected JdbcEndpoint endpoint() {
+		return TestServices.mariadb();
+	}
+
+}
