@@ -17,7 +17,6 @@ import io.distcore.sample.inventory.InventoryApplication;
 import io.distcore.test.Http;
 import io.distcore.test.Http.Response;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -70,7 +69,6 @@ class OrderApplicationTests {
 	}
 
 	@Test
-	@Disabled("needs TCC engine")
 	void orderWithEnoughStockIsConfirmedAndReadable() {
 		String sku = restockedSku(5);
 		Response response = placeOrder("u1", sku, 2);
@@ -91,7 +89,6 @@ class OrderApplicationTests {
 	}
 
 	@Test
-	@Disabled("needs TCC engine")
 	void orderBeyondStockIsCancelledWithAReasonAndLeavesStockAlone() {
 		String sku = restockedSku(1);
 		Response response = placeOrder("u2", sku, 2);
@@ -142,7 +139,6 @@ class OrderApplicationTests {
 	}
 
 	@Test
-	@Disabled("needs TCC engine")
 	void ordersOfASkuAreListedWithTheirOutcome() {
 		String sku = restockedSku(3);
 		String first = json.readTree(placeOrder("u1", sku, 2).body()).path("orderId").asString();

@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 import io.distcore.test.Http;
 import io.distcore.test.Http.Response;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,7 +37,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * quantity equal to what was sold, nothing frozen, the stock's total unchanged, every answer the final state,
  * and no coordinator or barrier row left unresolved.
  */
-@Disabled("needs TCC engine")
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.datasource.url=jdbc:h2:mem:order-randomized-tests;DB_CLOSE_DELAY=-1",
 				"distcore.tcc.security.secret=" + OrderApplicationTests.TCC_SECRET, "sample.inventory.timeout=1s",

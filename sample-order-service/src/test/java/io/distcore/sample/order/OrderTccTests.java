@@ -7,7 +7,6 @@ import java.util.UUID;
 import io.distcore.test.Http;
 import io.distcore.test.Http.Response;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Orders as TCC transactions over real HTTP: a confirm that fails is finished by the coordinator's retry, and
  * the inventory's try cannot be called outside a transaction.
  */
-@Disabled("needs TCC engine")
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.datasource.url=jdbc:h2:mem:order-tcc-tests;DB_CLOSE_DELAY=-1",
 				"distcore.tcc.security.secret=" + OrderApplicationTests.TCC_SECRET,

@@ -2,7 +2,6 @@ package io.distcore.sample.order;
 
 import io.distcore.test.Http;
 import io.distcore.test.Http.Response;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -20,7 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * No inventory instance listens: the order is answered 503 problem+json and kept, cancelled, not lost.
  */
-@Disabled("needs TCC engine")
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.datasource.url=jdbc:h2:mem:order-without-inventory-tests;DB_CLOSE_DELAY=-1",
 				"sample.inventory.timeout=1s", "distcore.tcc.security.secret=" + OrderApplicationTests.TCC_SECRET })
