@@ -87,6 +87,7 @@ abstract class AbstractTccParticipantTests {
 					DataSourceTransactionManagerAutoConfiguration.class, TccAutoConfiguration.class))
 			.withBean("dataSource", DataSource.class, () -> new DelegatingDataSource(this.pool))
 			.withPropertyValues("distcore.tcc.barrier-table=" + this.barrierTable,
+					"distcore.tcc.security.secret=participant-tests-secret-0123456789abcdef",
 					"distcore.tcc.initialize-schema=always", "test.effects-table=" + this.effectsTable)
 			.withUserConfiguration(Participants.class);
 	}

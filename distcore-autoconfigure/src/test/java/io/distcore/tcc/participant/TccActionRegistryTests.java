@@ -68,7 +68,8 @@ class TccActionRegistryTests {
 		this.runner = new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class,
 					DataSourceTransactionManagerAutoConfiguration.class, TccAutoConfiguration.class))
-			.withPropertyValues("distcore.tcc.barrier-table=" + this.barrierTable);
+			.withPropertyValues("distcore.tcc.barrier-table=" + this.barrierTable,
+					"distcore.tcc.security.secret=participant-tests-secret-0123456789abcdef");
 	}
 
 	@AfterEach

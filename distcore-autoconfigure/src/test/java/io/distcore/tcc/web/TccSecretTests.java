@@ -18,6 +18,8 @@ import org.springframework.boot.actuate.context.properties.ConfigurationProperti
 import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -149,8 +151,10 @@ class TccSecretTests {
 
 	}
 
+	// A participant needs a database for its barrier: an embedded H2.
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration(TccAutoConfiguration.class)
+	@ImportAutoConfiguration({ DataSourceAutoConfiguration.class, DataSourceTransactionManagerAutoConfiguration.class,
+			TccAutoConfiguration.class })
 	static class ActionApp {
 
 		@Bean
