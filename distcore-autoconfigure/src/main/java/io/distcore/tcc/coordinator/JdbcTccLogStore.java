@@ -572,8 +572,36 @@ public final class JdbcTccLogStore {
 		return (value != null) ? value.toInstant(ZoneOffset.UTC) : null;
 	}
 
+	/**
+	 * Text as a column can hold it: at most {@code length} characters, no half surrogate pair, and no control
+	 * character but tab and line breaks (PostgreSQL refuses NUL in text; an error message with one must not fail
+	 * the statement that records the error, or the back-off and the retry time would never apply).
+	 */
 	private static String cut(String text, int length) {
-		return (text != null && text.length() > length) ? text.substring(0, length) : text;
+		if (text == null) {
+			return null;
+		}
+		StringBuilder kept = new StringBuilder(Math.min(text.length(), length));
+		for (int i = 0; i < text.length() && kept.length() < length; i++) {
+			char c = text.charAt(i);
+			if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
+				kept.append('?');
+			}
+			else if (Character.isHighSurrogate(c) && (kept.length() + 1 >= length || i + 1 >= text.length()
+					|| !Character.isLowSurrogate(text.charAt(i + 1)))) {
+				kept.append('?');
+			}
+			else if (Character.isHighSurrogate(c)) {
+				kept.append(c).append(text.charAt(++i));
+			}
+			else if (Character.isLowSurrogate(c)) {
+				kept.append('?');
+			}
+			else {
+				kept.append(c);
+			}
+		}
+		return kept.toString();
 	}
 
 	@Override

@@ -1,7 +1,8 @@
 -- Log of the distcore TCC coordinator (MariaDB and MySQL). One row per global transaction and one per branch;
 -- every timestamp is UTC written by the coordinator's clock (never the database's), so all columns compare with
 -- each other. owner/claim_until is the claim of the instance working on the transaction. Binary collation keeps
--- ids case and space sensitive.
+-- ids case and space sensitive. The tables' own character set is utf8mb4, whatever the schema's default (often
+-- latin1), so names, addresses and error messages in any language can be stored.
 CREATE TABLE IF NOT EXISTS distcore_tcc_transaction (
 	xid VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
 	name VARCHAR(200) NOT NULL,
@@ -16,7 +17,7 @@ CREATE TABLE IF NOT EXISTS distcore_tcc_transaction (
 	claim_until DATETIME(3),
 	last_error VARCHAR(1000),
 	INDEX distcore_tcc_transaction_due (state, next_attempt_at)
-) ENGINE = InnoDB;
+) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4;
 CREATE TABLE IF NOT EXISTS distcore_tcc_branch (
 	xid VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
 	branch_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
@@ -28,4 +29,4 @@ CREATE TABLE IF NOT EXISTS distcore_tcc_branch (
 	next_attempt_at DATETIME(3),
 	created_at DATETIME(3) NOT NULL,
 	PRIMARY KEY (xid, branch_id)
-) ENGINE = InnoDB
+) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4

@@ -13,7 +13,6 @@ import io.distcore.tcc.TccBinding;
 import io.distcore.test.JdbcEndpoint;
 import io.distcore.test.MutableClock;
 import io.distcore.test.TestServices;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -33,7 +32,6 @@ class TccCoordinatorReviewTests {
 
 	/** PostgreSQL refuses NUL in text: an exception message with one (binary in a reply body) broke the log. */
 	@Test
-	@Disabled("review: a NUL in a phase-two error fails the log UPDATE on PostgreSQL; no back-off, no retry time")
 	void phaseTwoErrorWithANulCharacterIsRecordedAndBackedOffOnPostgreSql() throws Throwable {
 		JdbcEndpoint endpoint = TestServices.postgres();
 		try (TccTables tables = new TccTables(endpoint); HikariDataSource pool = tables.newPool(2)) {
@@ -47,7 +45,6 @@ class TccCoordinatorReviewTests {
 	 * Chinese "not enough stock") failed the UPDATE in strict mode.
 	 */
 	@Test
-	@Disabled("review: the MariaDB log tables take a latin1 schema's charset; a non-Latin error fails the UPDATE")
 	void phaseTwoErrorInChineseIsRecordedOnALatin1MariaDbSchema() throws Throwable {
 		JdbcEndpoint endpoint = TestServices.mariadb();
 		String schema = "review" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
