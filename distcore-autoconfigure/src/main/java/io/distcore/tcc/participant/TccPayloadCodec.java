@@ -10,6 +10,7 @@ import io.distcore.tcc.TccException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 
 /**
  * The try's arguments and the values it put, as the JSON of its barrier row:
@@ -47,7 +48,12 @@ final class TccPayloadCodec {
 			throw new TccException("The try of branch " + branchId + " of " + xid + " left no arguments in its barrier row");
 		}
 		try {
-			JsonNode root = this.objectMapper.readTree(payload);
+			// As exact decimals: a tree of doubles would round money (12345678901234567.10 became ...68, 0.10 became
+			// 0.1) before each argument is read as its parameter's type.
+			JsonNode root = this.objectMapper.reader()
+				.with(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+				.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+				.readTree(payload);
 			JsonNode stored = root.path("arguments");
 			if (stored.size() != action.parameterTypes().size()) {
 				throw new TccException("Action " + action.name() + " takes " + action.parameterTypes().size()
