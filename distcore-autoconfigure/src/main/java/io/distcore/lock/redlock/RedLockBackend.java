@@ -556,22 +556,28 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 			if (current == null) {
 				return CompletableFuture.failedFuture(new RedisConnectionException("Not connected to " + this.uri));
 			}
+			long sent = System.nanoTime();
 			CompletableFuture<T> call = current.redis.async().<T>eval(script, type, keys, args).toCompletableFuture();
-			call.whenComplete((reply, ex) -> heard(current, ex));
+			call.whenComplete((reply, ex) -> heard(current, ex, System.nanoTime() - sent));
 			return call;
 		}
 
 		/**
-		 * Gives up a connection on which every command timed out for longer than a connection attempt may take.
-		 * Lettuce keeps timed-out commands queued to match the replies that may still come; a node that never
-		 * answers them (hung, or its requests dropped) would otherwise hold this connection, and a growing queue,
-		 * forever. A reply or an error reply proves the node answers.
+		 * Gives up a connection on which no command was answered within the node timeout for longer than a
+		 * connection attempt may take. Lettuce keeps timed-out commands queued to match the replies that may still
+		 * come; a node that never answers them (hung, or its requests dropped) would otherwise hold this
+		 * connection, and a growing queue, forever. Only a reply in time proves the node answers: once requests
+		 * were dropped, each reply completes an older command than the one it answers, so every command completes
+		 * "successfully" but one round late, and counting those as answers kept such a connection (a node that
+		 * never counts towards a majority) for as long as Lettuce's timer kept losing the race against the next
+		 * reply, seconds on a busy machine.
 		 */
-		private void heard(Connection on, Throwable failure) {
-			if (failure == null || failure instanceof RedisCommandExecutionException) {
+		private void heard(Connection on, Throwable failure, long elapsed) {
+			boolean answered = failure == null || failure instanceof RedisCommandExecutionException;
+			if (answered && elapsed <= RedLockBackend.this.nodeTimeoutNanos) {
 				on.silentSince.set(Connection.ANSWERING);
 			}
-			else if (failure instanceof RedisCommandTimeoutException) {
+			else if (answered || failure instanceof RedisCommandTimeoutException) {
 				long now = System.nanoTime();
 				long since = on.silentSince.get();
 				if (since == Connection.ANSWERING) {

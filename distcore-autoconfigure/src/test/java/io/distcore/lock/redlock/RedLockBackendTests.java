@@ -141,6 +141,22 @@ class RedLockBackendTests extends AbstractLockBackendContractTests {
 		assertThat(lockAndUnlock(backend, name)).isGreaterThan(last);
 	}
 
+	/**
+	 * A connection attempt whose handshake got no reply must end, or the node it was for never answers again:
+	 * under load, the rounds of the test above outlast a second and the swallowed nodes reconnect while still
+	 * swallowing, which is this case.
+	 */
+	@Test
+	void aNodeWhoseHandshakeWentUnansweredRejoinsOnceItAnswers() throws Exception {
+		TestServices.redlockNodes().forEach(this::proxy);
+		swallow(0, 1);
+		RedLockBackend backend = proxiedBackend();
+		up(0, 1);
+		down(3, 4);
+		awaitAllUpNodesConnected(backend);
+		assertThat(lockAndUnlock(backend, uniqueName("late-handshake"))).isPositive();
+	}
+
 	@Test
 	void theGrantReportsTheStartOfTheWinningRound() throws Exception {
 		String name = uniqueName("lease-start");
