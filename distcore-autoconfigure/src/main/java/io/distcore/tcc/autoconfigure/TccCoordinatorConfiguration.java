@@ -114,6 +114,7 @@ class TccCoordinatorConfiguration {
 		requirePositive("distcore.tcc.default-timeout", properties.getDefaultTimeout());
 		requirePositive("distcore.tcc.max-retry-time", properties.getMaxRetryTime());
 		requirePositive("distcore.tcc.retention", properties.getRetention());
+		TccRetention.requireLongerThanRetries(properties);
 		TccProperties.Retry retry = properties.getRetry();
 		requirePositive("distcore.tcc.retry.initial-interval", retry.getInitialInterval());
 		requirePositive("distcore.tcc.retry.max-interval", retry.getMaxInterval());

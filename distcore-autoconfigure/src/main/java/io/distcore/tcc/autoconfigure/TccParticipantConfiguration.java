@@ -84,10 +84,7 @@ class TccParticipantConfiguration {
 		JdbcTccParticipant tccParticipant(TccActionRegistry registry, TccBarrierStore barrier,
 				PlatformTransactionManager transactionManager, ObjectProvider<JsonMapper> jsonMapper,
 				ConfigurableListableBeanFactory beanFactory, TccProperties properties) {
-			if (properties.getRetention() == null || properties.getRetention().isNegative()) {
-				throw new IllegalStateException(
-						"distcore.tcc.retention must not be negative, was " + properties.getRetention());
-			}
+			TccRetention.requireLongerThanRetries(properties);
 			return new JdbcTccParticipant(registry, barrier, transactionManager,
 					jsonMapper.getIfUnique(() -> JsonMapper.builder().build()), beanFactory, properties.getRetention());
 		}

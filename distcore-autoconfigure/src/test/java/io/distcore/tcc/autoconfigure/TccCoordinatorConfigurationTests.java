@@ -67,7 +67,7 @@ class TccCoordinatorConfigurationTests {
 
 	@ParameterizedTest
 	@CsvSource({ "distcore.tcc.default-timeout, 0s", "distcore.tcc.max-retry-time, -1s", "distcore.tcc.retention, 0s",
-			"distcore.tcc.retry.initial-interval, 0ms", "distcore.tcc.retry.max-interval, 10ms",
+			"distcore.tcc.retention, 24h", "distcore.tcc.retry.initial-interval, 0ms", "distcore.tcc.retry.max-interval, 10ms",
 			"distcore.tcc.retry.multiplier, 0.5", "distcore.tcc.retry.jitter, 1.5", "distcore.tcc.recovery.interval, 0s",
 			"distcore.tcc.recovery.claim-lease, 0s", "distcore.tcc.recovery.batch-size, 0",
 			"distcore.tcc.table-prefix, 'bad-prefix;'", "distcore.tcc.coordinator.query-timeout, 500ms" })
@@ -82,6 +82,27 @@ class TccCoordinatorConfigurationTests {
 				.isNotNull();
 			assertThat(((InvalidConfigurationPropertyValueException) cause).getName()).isEqualTo(property);
 		});
+	}
+
+	@Test
+	void aRetentionLongerThanTheRetriesPlusTheTimeoutStarts() {
+		this.runner
+			.withPropertyValues("distcore.tcc.retention=2h", "distcore.tcc.max-retry-time=1h",
+					"distcore.tcc.default-timeout=30s")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(TccCoordinator.class));
+	}
+
+	@Test
+	void aRetentionThatEndsBeforeTheLastRetryFailsAndSaysWhatToChange() {
+		this.runner
+			.withPropertyValues("distcore.tcc.retention=1h", "distcore.tcc.max-retry-time=1h",
+					"distcore.tcc.default-timeout=30s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("distcore.tcc.retention")
+				.hasMessageContaining("distcore.tcc.max-retry-time (PT1H)"));
 	}
 
 	@ParameterizedTest
