@@ -56,6 +56,7 @@ class InventoryApplicationTests {
 		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":0}"), 400, "quantity");
 		assertProblem(post("/inventory/" + sku + "/restock", "{}"), 400, "quantity");
 		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":\"many\"}"), 400, "quantity");
+		assertProblem(post("/inventory/" + sku + "/restock", "{\"quantity\":2.5}"), 400, "quantity");
 		assertProblem(post("/inventory/" + sku + "/restock", "not json"), 400, "not valid JSON");
 		assertThat(Http.get(url("/inventory/" + sku)).status()).isEqualTo(404);
 	}

@@ -133,6 +133,8 @@ class OrderApplicationTests {
 		assertProblem(placeOrderJson("u", sku, "-1"), 400, "quantity");
 		assertProblem(placeOrderJson("u", sku, Integer.toString(Order.MAX_QUANTITY + 1)), 400, "quantity");
 		assertProblem(placeOrderJson("u", sku, "2147483648"), 400, "quantity");
+		assertProblem(placeOrderJson("u", sku, "1.5"), 400, "quantity");
+		assertProblem(placeOrderJson("u", sku, "1e0"), 400, "quantity");
 		assertThat(orderRows()).isEqualTo(orders);
 		assertThat(Http.get(inventoryUrl(0) + "/inventory/" + sku).body()).contains("\"available\":5", "\"sold\":0");
 		assertThat(placeOrderJson("u".repeat(64), sku, "1").status()).isEqualTo(201);
