@@ -3,7 +3,7 @@
 # PostgreSQL of this machine (127.0.0.1:5432, database test, user postgres; override with PG_URL). Keeps JMH's
 # JSON and text output and the load average before and after under results/.
 #
-#   distcore-benchmarks/run-tcc-benchmark.sh                 5 measurement iterations of 5 s per flow (~3 min)
+#   distcore-benchmarks/run-tcc-benchmark.sh                 5 warm-up and 5 measurement iterations of 10 s per flow (~4 min)
 #   distcore-benchmarks/run-tcc-benchmark.sh -wi 1 -i 1      quick smoke
 #
 # Runs from the module's class path rather than the shaded jar: the two services are Spring Boot applications,

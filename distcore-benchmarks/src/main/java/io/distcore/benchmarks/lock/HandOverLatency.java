@@ -9,12 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Hand-over latency of the contended Redis and PostgreSQL contenders: the time from a holder's call to release
+ * Hand-over latency of the contended Redis, PostgreSQL and ZooKeeper contenders: the time from a holder's call to release
  * until the thread of the same process that waits for the lock runs, as percentiles (p50, p99, max) of
  * {@value #HAND_OVERS} hand-overs. Two threads pass one lock back and forth; each holds it for
  * {@value #HOLD_MILLIS} ms, so that the other one is waiting when it is released. distcore is measured with the
- * one-round-trip hand-over and, for comparison, with release then acquire; Spring Integration's Redis pub/sub and
- * JDBC registries are the peers. Uses the servers of the JMH benchmarks (Redis 127.0.0.1:6379, PostgreSQL
+ * one-round-trip hand-over and, for comparison, with release then acquire; Redisson, Spring Integration's Redis
+ * pub/sub and JDBC registries and Curator's {@code InterProcessMutex} are the peers. ZooKeeper is an in-JVM
+ * {@code TestingServer} per contender, as in {@link ZooKeeperLockBenchmark}. Uses the servers of the JMH benchmarks (Redis 127.0.0.1:6379, PostgreSQL
  * 127.0.0.1:5432/test, see {@link LockBenchmarks}); prints a Markdown table.
  */
 public final class HandOverLatency {
@@ -40,6 +41,10 @@ public final class HandOverLatency {
 		redisTwoTrips.setUp();
 		rows.add(row("Redis", "distcore, release + acquire", redisTwoTrips::lock));
 		redisTwoTrips.tearDown();
+		RedisLockBenchmark.RedissonLocks redisson = new RedisLockBenchmark.RedissonLocks();
+		redisson.setUp();
+		rows.add(row("Redis", "Redisson", redisson::lock));
+		redisson.tearDown();
 		RedisLockBenchmark.SpringIntegrationPubSub pubSub = new RedisLockBenchmark.SpringIntegrationPubSub();
 		pubSub.setUp();
 		rows.add(row("Redis", "Spring Integration (pub/sub)", pubSub::lock));
@@ -56,6 +61,14 @@ public final class HandOverLatency {
 		springIntegration.setUp();
 		rows.add(row("PostgreSQL", "Spring Integration", springIntegration::lock));
 		springIntegration.tearDown();
+		ZooKeeperLockBenchmark.Distcore zookeeper = new ZooKeeperLockBenchmark.Distcore();
+		zookeeper.startServer();
+		rows.add(row("ZooKeeper", "**distcore**", zookeeper::lock));
+		zookeeper.stopServer();
+		ZooKeeperLockBenchmark.Curator curator = new ZooKeeperLockBenchmark.Curator();
+		curator.startServer();
+		rows.add(row("ZooKeeper", "Curator", curator::lock));
+		curator.stopServer();
 		rows.forEach(System.out::println);
 	}
 

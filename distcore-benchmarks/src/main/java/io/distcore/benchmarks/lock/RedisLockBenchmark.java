@@ -186,10 +186,14 @@ public class RedisLockBenchmark {
 		}
 
 		void lockUnlock(String key) throws InterruptedException {
+			lock(key).run();
+		}
+
+		Runnable lock(String key) throws InterruptedException {
 			RLock lock = this.redisson.getLock(PREFIX + key);
 			LockBenchmarks.acquired(lock.tryLock(LockBenchmarks.WAIT.toMillis(), LockBenchmarks.LEASE.toMillis(),
 					TimeUnit.MILLISECONDS), "Redisson", key);
-			lock.unlock();
+			return lock::unlock;
 		}
 
 		@TearDown(Level.Trial)

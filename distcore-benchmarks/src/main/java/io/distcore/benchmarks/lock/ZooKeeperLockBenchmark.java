@@ -148,9 +148,13 @@ public class ZooKeeperLockBenchmark {
 		}
 
 		void lockUnlock(String key) throws InterruptedException {
+			lock(key).run();
+		}
+
+		Runnable lock(String key) throws InterruptedException {
 			NamedLock lock = this.registry.getLock(key);
 			LockBenchmarks.acquired(lock.tryLock(LockBenchmarks.WAIT, LockBenchmarks.LEASE), "distcore", key);
-			lock.unlock();
+			return lock::unlock;
 		}
 
 		@Override
@@ -174,11 +178,22 @@ public class ZooKeeperLockBenchmark {
 		}
 
 		void lockUnlock(String key) throws Exception {
+			lock(key).run();
+		}
+
+		Runnable lock(String key) throws Exception {
 			InterProcessMutex mutex = this.mutexes.computeIfAbsent(key,
 					(name) -> new InterProcessMutex(this.client, ZKPaths.makePath(basePath(), name)));
 			LockBenchmarks.acquired(mutex.acquire(LockBenchmarks.WAIT.toMillis(), TimeUnit.MILLISECONDS), "Curator",
 					key);
-			mutex.release();
+			return () -> {
+				try {
+					mutex.release();
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException(ex);
+				}
+			};
 		}
 
 	}

@@ -4,7 +4,10 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import javax.sql.DataSource;
@@ -31,7 +34,26 @@ final class Counters {
 	private Counters() {
 	}
 
+	/** Statements by verb and table, both services together: what the per-order counts are made of. */
+	static final Map<String, LongAdder> statementKinds = new ConcurrentHashMap<>();
+
+	/** "INSERT INTO bench_x_branch (...)" → "INSERT bench_x_branch"; the benchmark's own suffix is kept. */
+	static String kind(String sql) {
+		String[] words = sql.trim().replaceAll("\\s+", " ").split(" ");
+		String verb = words[0].toUpperCase(Locale.ROOT);
+		String table = "?";
+		for (int i = 0; i < words.length - 1; i++) {
+			String word = words[i].toUpperCase(Locale.ROOT);
+			if (word.equals("INTO") || word.equals("FROM") || word.equals("UPDATE") || word.equals("MERGE")) {
+				table = words[i + 1];
+				break;
+			}
+		}
+		return verb + " " + table;
+	}
+
 	static void reset() {
+		statementKinds.clear();
 		orderStatements.reset();
 		stockStatements.reset();
 		stockRequests.reset();
@@ -81,6 +103,9 @@ final class Counters {
 					(proxy, method, args) -> {
 						if (STATEMENT_METHODS.contains(method.getName())) {
 							this.counter.increment();
+							if (args != null && args.length > 0 && args[0] instanceof String sql) {
+								statementKinds.computeIfAbsent(kind(sql), (key) -> new LongAdder()).increment();
+							}
 						}
 						try {
 							return method.invoke(connection, args);

@@ -9,6 +9,7 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.Ordered;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.ResponseEntity;
@@ -43,7 +44,10 @@ final class Shop {
 
 		@Bean
 		FilterRegistrationBean<?> countStockRequests() {
-			return new FilterRegistrationBean<>(Counters.countRequests());
+			// First in the chain: distcore's TCC filter answers phase-two requests itself, ahead of later filters.
+			FilterRegistrationBean<?> registration = new FilterRegistrationBean<>(Counters.countRequests());
+			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+			return registration;
 		}
 
 	}

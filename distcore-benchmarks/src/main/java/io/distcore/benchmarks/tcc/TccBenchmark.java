@@ -1,5 +1,6 @@
 package io.distcore.benchmarks.tcc;
 
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,8 +34,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 5)
-@Measurement(iterations = 5, time = 5)
+@Warmup(iterations = 5, time = 10)
+@Measurement(iterations = 5, time = 10)
 @Fork(1)
 @Threads(8)
 public class TccBenchmark {
@@ -112,6 +113,11 @@ public class TccBenchmark {
 			System.out.printf("%n[counts] orders=%d order-service SQL/order=%.2f stock-service SQL/order=%.2f "
 					+ "HTTP requests/order=%.2f%n", this.orders.sum(), Counters.orderStatements.sum() / orders,
 					Counters.stockStatements.sum() / orders, Counters.stockRequests.sum() / orders);
+			Counters.statementKinds.entrySet()
+				.stream()
+				.sorted(Map.Entry.comparingByKey())
+				.forEach((kind) -> System.out.printf("[counts]   %-60s %.2f/order%n", kind.getKey(),
+						kind.getValue().sum() / orders));
 		}
 
 		@TearDown(Level.Trial)
