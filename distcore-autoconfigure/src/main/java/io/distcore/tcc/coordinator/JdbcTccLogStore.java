@@ -12,6 +12,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -281,14 +282,78 @@ public final class JdbcTccLogStore {
 	}
 
 	/**
-	 * Records a completed phase of a branch.
+	 * Records the completed phase of branches and, when {@code finished} is given, finishes the transaction, in one
+	 * local transaction: one commit for the whole phase two instead of one per branch and one more for the
+	 * transaction. Nothing here needs to survive a crash on its own: lost, it only makes recovery deliver those
+	 * branches again, which their barriers answer as duplicates.
 	 * @param xid global transaction id
-	 * @param branchId branch id
+	 * @param branchIds the branches whose phase completed
 	 * @param state {@link BranchState#CONFIRMED} or {@link BranchState#CANCELLED}
+	 * @param finished {@link TransactionState#CONFIRMED} or {@link TransactionState#CANCELLED} to finish the
+	 * transaction too (releasing the claim), or {@code null}
+	 * @param now current time
+	 * @return whether the transaction was finished; {@code false} without {@code finished}, or if a branch is still
+	 * enlisted or the state moved on
 	 */
-	public void branchDone(String xid, String branchId, BranchState state) {
-		update("UPDATE " + this.branchTable + " SET state = ?, next_attempt_at = NULL WHERE xid = ? AND branch_id = ? "
-				+ "AND state = ?", state.name(), xid, branchId, BranchState.ENLISTED.name());
+	public boolean branchesDone(String xid, List<String> branchIds, BranchState state, TransactionState finished,
+			Instant now) {
+		Assert.isTrue(state == BranchState.CONFIRMED || state == BranchState.CANCELLED,
+				"state must be CONFIRMED or CANCELLED");
+		Assert.isTrue(finished == null || finished == TransactionState.CONFIRMED
+				|| finished == TransactionState.CANCELLED, "finished must be CONFIRMED, CANCELLED or null");
+		if (branchIds.isEmpty() && finished == null) {
+			return false;
+		}
+		ensureSchema();
+		return execute((connection) -> {
+			connection.setAutoCommit(false);
+			boolean committed = false;
+			try {
+				if (!branchIds.isEmpty()) {
+					List<Object> args = new ArrayList<>();
+					args.add(state.name());
+					args.add(xid);
+					args.addAll(branchIds);
+					args.add(BranchState.ENLISTED.name());
+					String in = String.join(", ", Collections.nCopies(branchIds.size(), "?"));
+					try (PreparedStatement statement = prepare(connection, "UPDATE " + this.branchTable
+							+ " SET state = ?, next_attempt_at = NULL WHERE xid = ? AND branch_id IN (" + in
+							+ ") AND state = ?", args.toArray())) {
+						statement.executeUpdate();
+					}
+				}
+				boolean done = false;
+				if (finished != null) {
+					TransactionState from = (finished == TransactionState.CONFIRMED) ? TransactionState.CONFIRMING
+							: TransactionState.CANCELLING;
+					try (PreparedStatement statement = prepare(connection, "UPDATE " + this.transactionTable
+							+ " SET state = ?, finished_at = ?, next_attempt_at = NULL, owner = NULL, claim_until = NULL "
+							+ "WHERE xid = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM " + this.branchTable
+							+ " b WHERE b.xid = ? AND b.state = ?)", new Object[] { finished.name(), now, xid,
+									from.name(), xid, BranchState.ENLISTED.name() })) {
+						done = statement.executeUpdate() == 1;
+					}
+				}
+				connection.commit();
+				committed = true;
+				return done;
+			}
+			finally {
+				if (!committed) {
+					rollbackQuietly(connection);
+				}
+				connection.setAutoCommit(true);
+			}
+		});
+	}
+
+	private static void rollbackQuietly(Connection connection) {
+		try {
+			connection.rollback();
+		}
+		catch (SQLException ex) {
+			// The statement's own failure is the one to report; a dead connection cannot roll back either.
+		}
 	}
 
 	/**
@@ -303,22 +368,6 @@ public final class JdbcTccLogStore {
 		update("UPDATE " + this.branchTable + " SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE xid = ? "
 				+ "AND branch_id = ? AND state = ?", attempts, cut(error, MAX_ERROR_LENGTH), nextAttemptAt, xid,
 				branchId, BranchState.ENLISTED.name());
-	}
-
-	/**
-	 * Finishes a transaction whose branches all completed, releasing the claim.
-	 * @param xid global transaction id
-	 * @param state {@link TransactionState#CONFIRMED} or {@link TransactionState#CANCELLED}
-	 * @param now current time
-	 * @return whether it was finished; {@code false} if a branch is still enlisted or the state moved on
-	 */
-	public boolean finish(String xid, TransactionState state, Instant now) {
-		TransactionState from = (state == TransactionState.CONFIRMED) ? TransactionState.CONFIRMING
-				: TransactionState.CANCELLING;
-		return update("UPDATE " + this.transactionTable + " SET state = ?, finished_at = ?, next_attempt_at = NULL, "
-				+ "owner = NULL, claim_until = NULL WHERE xid = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM "
-				+ this.branchTable + " b WHERE b.xid = ? AND b.state = ?)", state.name(), now, xid, from.name(), xid,
-				BranchState.ENLISTED.name()) == 1;
 	}
 
 	/**
@@ -390,7 +439,7 @@ public final class JdbcTccLogStore {
 		if (xids.isEmpty()) {
 			return 0;
 		}
-		String in = String.join(", ", java.util.Collections.nCopies(xids.size(), "?"));
+		String in = String.join(", ", Collections.nCopies(xids.size(), "?"));
 		Object[] args = xids.toArray();
 		update("DELETE FROM " + this.branchTable + " WHERE xid IN (" + in + ")", args);
 		return update("DELETE FROM " + this.transactionTable + " WHERE xid IN (" + in + ")", args);
@@ -441,7 +490,7 @@ public final class JdbcTccLogStore {
 				+ " WHERE 1 = 1");
 		List<Object> args = new ArrayList<>();
 		if (!states.isEmpty()) {
-			sql.append(" AND state IN (").append(String.join(", ", java.util.Collections.nCopies(states.size(), "?")))
+			sql.append(" AND state IN (").append(String.join(", ", Collections.nCopies(states.size(), "?")))
 				.append(")");
 			states.forEach((state) -> args.add(state.name()));
 		}

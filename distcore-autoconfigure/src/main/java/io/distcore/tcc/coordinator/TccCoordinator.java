@@ -3,6 +3,7 @@ package io.distcore.tcc.coordinator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -257,6 +258,8 @@ public final class TccCoordinator {
 		Instant claimedAt = now;
 		Instant nextAttempt = null;
 		String lastError = null;
+		BranchState doneState = confirm ? BranchState.CONFIRMED : BranchState.CANCELLED;
+		List<String> done = new ArrayList<>();
 		for (BranchRecord branch : (known != null) ? known.branches() : this.store.branches(xid)) {
 			if (branch.state() != BranchState.ENLISTED) {
 				continue;
@@ -269,6 +272,7 @@ public final class TccCoordinator {
 			if (Duration.between(claimedAt, before).compareTo(this.settings.claimLease().dividedBy(2)) > 0) {
 				// Slow participants: keep the claim, or stop if another instance took it over meanwhile.
 				if (!this.store.renewClaim(xid, this.owner, before.plus(this.settings.claimLease()))) {
+					this.store.branchesDone(xid, done, doneState, null, before);
 					logger.warn("Lost the claim of global transaction " + xid + " during phase two; another "
 							+ "instance finishes it");
 					return true;
@@ -277,7 +281,7 @@ public final class TccCoordinator {
 			}
 			String error = deliver(byKind, branch, phase);
 			if (error == null) {
-				this.store.branchDone(xid, branch.branchId(), confirm ? BranchState.CONFIRMED : BranchState.CANCELLED);
+				done.add(branch.branchId());
 			}
 			else {
 				int attempts = branch.attempts() + 1;
@@ -289,9 +293,10 @@ public final class TccCoordinator {
 		}
 		if (nextAttempt == null) {
 			// False when a branch was enlisted meanwhile: another round delivers it.
-			return this.store.finish(xid, confirm ? TransactionState.CONFIRMED : TransactionState.CANCELLED,
-					this.clock.instant());
+			return this.store.branchesDone(xid, done, doneState,
+					confirm ? TransactionState.CONFIRMED : TransactionState.CANCELLED, this.clock.instant());
 		}
+		this.store.branchesDone(xid, done, doneState, null, this.clock.instant());
 		Instant at = this.clock.instant();
 		Instant decidedAt = (transaction.decidedAt() != null) ? transaction.decidedAt() : transaction.createdAt();
 		if (!at.isBefore(decidedAt.plus(this.settings.maxRetryTime()))) {
