@@ -208,8 +208,9 @@ public class LockProperties {
 		private String tableName = "distcore_lock";
 
 		/**
-		 * When to create the table at startup: always, embedded (only for embedded databases such as H2) or
-		 * never.
+		 * When the backend creates its table if it is missing: always, embedded (only on embedded databases such
+		 * as H2) or never. The first lock creates it, never the startup; without it the first lock fails naming
+		 * the table and the DDL to create it (schema-*.sql in io/distcore/lock/jdbc).
 		 */
 		private InitializeSchema initializeSchema = InitializeSchema.EMBEDDED;
 
