@@ -3,6 +3,7 @@ package io.distcore.lock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +38,27 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * backend's hung renewals next to another's, and the shutdown of an application context while a holder runs.
  */
 class LockRegistryTests {
+
+	@Test
+	void theWatchdogAndTheBackendWorkersStartWithTheFirstHoldThatNeedsThem() throws Exception {
+		Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+		try (LockRegistry registry = new LockRegistry(InstanceId.generate(), List.of(new LocalLockBackend()), "local",
+				Duration.ofSeconds(30), List.of())) {
+			assertThat(newThreads(before)).as("threads of a registry nobody used").isEmpty();
+			NamedLock leased = registry.getLock("leased-" + UUID.randomUUID());
+			assertThat(leased.tryLock(Duration.ZERO, Duration.ofSeconds(30))).isTrue();
+			leased.unlock();
+			assertThat(newThreads(before)).as("threads after a hold with its own lease").isEmpty();
+			NamedLock watched = registry.getLock("watched-" + UUID.randomUUID());
+			assertThat(watched.tryLock(Duration.ZERO)).isTrue();
+			try {
+				assertThat(newThreads(before)).contains("distcore-lock-watchdog");
+			}
+			finally {
+				watched.unlock();
+			}
+		}
+	}
 
 	@Test
 	void aHoldEndsInThisProcessTheDriftMarginBeforeItsLease() throws Exception {
@@ -234,6 +256,15 @@ class LockRegistryTests {
 			throw new LockBackendUnavailableException("Reply to the acquire of '" + name + "' timed out");
 		}
 
+	}
+
+	private static List<String> newThreads(Set<Thread> before) {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> !before.contains(thread) && thread.getName().startsWith("distcore"))
+			.map(Thread::getName)
+			.toList();
 	}
 
 }

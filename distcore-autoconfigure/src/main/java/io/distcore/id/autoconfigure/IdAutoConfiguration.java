@@ -4,6 +4,7 @@ import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.autoconfigure.ZooKeeperAutoConfiguration;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Import;
 
@@ -15,6 +16,7 @@ import org.springframework.context.annotation.Import;
 		afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 				"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
 				"org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration" })
+@ConditionalOnBooleanProperty(name = "distcore.id.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(IdProperties.class)
 @Import({ WorkerIdLeaseConfiguration.class, SnowflakeIdConfiguration.class, SegmentIdConfiguration.class })
 public final class IdAutoConfiguration {

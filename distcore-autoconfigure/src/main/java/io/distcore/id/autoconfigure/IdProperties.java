@@ -16,6 +16,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class IdProperties {
 
 	/**
+	 * Whether id generation is enabled. When false there is no id bean at all: no IdGenerator, no worker-id
+	 * lease.
+	 */
+	private boolean enabled = true;
+
+	/**
 	 * Generator behind the IdGenerator bean.
 	 */
 	private Generator generator = Generator.SNOWFLAKE;
@@ -27,6 +33,14 @@ public class IdProperties {
 	private final Redis redis = new Redis();
 
 	private final Jdbc jdbc = new Jdbc();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
 
 	public Generator getGenerator() {
 		return this.generator;

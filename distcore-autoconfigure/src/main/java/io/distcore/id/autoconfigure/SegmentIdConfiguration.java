@@ -12,6 +12,7 @@ import io.distcore.id.segment.SegmentSource;
 import io.distcore.id.segment.jdbc.JdbcSegmentSource;
 import io.distcore.id.segment.redis.RedisSegmentSource;
 import io.distcore.support.AutoCommitJdbc;
+import io.distcore.support.JdbcSchemaInitialization;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -143,7 +144,8 @@ class SegmentIdConfiguration {
 						"distcore.id.jdbc.query-timeout must be at least 1s, was " + jdbc.getQueryTimeout());
 			}
 			return new JdbcSegmentSource(dataSource, jdbc.getTableName(), jdbc.getQueryTimeout(),
-					JdbcSchemaInitialization.createSchema(jdbc.getInitializeSchema(), dataSource));
+					JdbcSchemaInitialization.createSchema(jdbc.getInitializeSchema(), dataSource,
+							"distcore.id.jdbc.initialize-schema"));
 		}
 
 	}

@@ -14,6 +14,7 @@ import io.distcore.id.snowflake.SnowflakeLayout;
 import io.distcore.id.snowflake.WorkerIdLease;
 import io.distcore.support.InitializeSchema;
 import io.distcore.support.InstanceId;
+import io.distcore.support.JdbcSchemaInitialization;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.curator.framework.CuratorFramework;
@@ -197,7 +198,8 @@ class WorkerIdLeaseConfiguration {
 		static WorkerIdStore create(ConfigurableListableBeanFactory beanFactory, IdProperties.Lease lease,
 				InitializeSchema initialize) {
 			DataSource dataSource = unique(beanFactory, DataSource.class, "jdbc");
-			BooleanSupplier createSchema = JdbcSchemaInitialization.createSchema(initialize, dataSource);
+			BooleanSupplier createSchema = JdbcSchemaInitialization.createSchema(initialize, dataSource,
+					"distcore.id.jdbc.initialize-schema");
 			try {
 				return new JdbcWorkerIdStore(dataSource, lease.getTableName(), createSchema);
 			}

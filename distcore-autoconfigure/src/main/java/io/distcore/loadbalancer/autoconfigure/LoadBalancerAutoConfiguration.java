@@ -39,6 +39,7 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@link CuratorFramework} is configured.
  */
 @AutoConfiguration(afterName = "io.distcore.autoconfigure.ZooKeeperAutoConfiguration")
+@ConditionalOnBooleanProperty(name = "distcore.loadbalancer.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LoadBalancerProperties.class)
 public final class LoadBalancerAutoConfiguration {
 

@@ -21,6 +21,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class LoadBalancerProperties {
 
 	/**
+	 * Whether the client-side load balancer is enabled. When false there is no load balancer bean at all: HTTP
+	 * clients annotated @LoadBalanced are left as they are, nothing is discovered or registered in ZooKeeper.
+	 */
+	private boolean enabled = true;
+
+	/**
 	 * Strategy of services that do not set one.
 	 */
 	private Strategy strategy = Strategy.ROUND_ROBIN;
@@ -72,6 +78,14 @@ public class LoadBalancerProperties {
 	 * Load-balanced services by name, the host of their URLs (http://<name>/...).
 	 */
 	private Map<String, Service> services = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
 
 	public Strategy getStrategy() {
 		return this.strategy;

@@ -6,6 +6,7 @@ import java.util.TreeMap;
 
 import io.distcore.lock.LockRegistry;
 import io.distcore.lock.LockRegistry.HoldInfo;
+import io.distcore.lock.jdbc.LockTableMissingException;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -14,8 +15,11 @@ import org.springframework.boot.health.contributor.Health;
  * Health of every lock backend of the registry, each checked without a side effect
  * ({@link io.distcore.lock.LockBackend#check()}: a {@code PING}, a {@code SELECT} reading no row, the ZooKeeper
  * connection state, a {@code PING} to a majority of RedLock nodes), so that health requests write no key, row
- * or node and never contend with the application's locks. DOWN when any backend fails its check. Details show
- * each backend's result, the default backend, and how many holds this process has and how many are lost.
+ * or node and never contend with the application's locks; nor are they lock activity for the
+ * {@link LockMetrics meters}. DOWN when any backend fails its check. A JDBC backend whose table is missing is not
+ * DOWN: its database answers, and the table is created by the first lock or named in that lock's failure; its
+ * entry reads {@code NO TABLE:} and says which. Details show each backend's result, the default backend, and how
+ * many holds this process has and how many are lost.
  */
 public class LockHealthIndicator extends AbstractHealthIndicator {
 
@@ -34,6 +38,10 @@ public class LockHealthIndicator extends AbstractHealthIndicator {
 			try {
 				this.registry.check(backend);
 				backends.put(backend, "UP");
+			}
+			catch (LockTableMissingException ex) {
+				// Not down: the database answers, and an application that never locks must stay healthy.
+				backends.put(backend, "NO TABLE: " + ex.getMessage());
 			}
 			catch (RuntimeException ex) {
 				up = false;

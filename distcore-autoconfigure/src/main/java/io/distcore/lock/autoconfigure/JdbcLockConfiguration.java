@@ -4,12 +4,13 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
-import io.distcore.support.InitializeSchema;
 import io.distcore.lock.jdbc.JdbcLockBackend;
 import io.distcore.lock.jdbc.JdbcLockPurger;
+import io.distcore.support.JdbcSchemaInitialization;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.jdbc.EmbeddedDatabaseConnection;
 import org.springframework.context.annotation.Bean;
@@ -17,9 +18,11 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Wires the Jdbc lock backend when its infrastructure is present: spring-jdbc and one DataSource. Creates the
- * lock table at startup as distcore.lock.jdbc.initialize-schema says, and purges rows of locks released long ago
- * every distcore.lock.jdbc.purge-interval.
+ * Wires the Jdbc lock backend when its infrastructure is present: spring-jdbc and one DataSource. Nothing touches
+ * the database at startup: the first lock creates the table as distcore.lock.jdbc.initialize-schema says, and
+ * starts the purge of rows of locks released long ago (every distcore.lock.jdbc.purge-interval). Only when
+ * distcore.lock.backend=jdbc is set does the startup read the table, so that a backend chosen explicitly whose
+ * table is missing and will not be created fails the startup rather than the first lock.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass({ JdbcTemplate.class, EmbeddedDatabaseConnection.class })
@@ -45,18 +48,15 @@ class JdbcLockConfiguration {
 			throw new IllegalStateException(
 					"distcore.lock.jdbc.query-timeout must be at least 1s, was " + jdbc.getQueryTimeout());
 		}
-		if (jdbc.getInitializeSchema() == null) {
-			throw new IllegalStateException(
-					"distcore.lock.jdbc.initialize-schema must be one of always, embedded, never");
-		}
-		JdbcLockBackend backend = new JdbcLockBackend(dataSource, jdbc.getTableName(), jdbc.getPollMinInterval(),
-				jdbc.getPollMaxInterval(), jdbc.getQueryTimeout());
-		InitializeSchema initialize = jdbc.getInitializeSchema();
-		if (initialize == InitializeSchema.ALWAYS
-				|| (initialize == InitializeSchema.EMBEDDED && EmbeddedDatabaseConnection.isEmbedded(dataSource))) {
-			backend.createSchema();
-		}
-		return backend;
+		return new JdbcLockBackend(dataSource, jdbc.getTableName(), jdbc.getPollMinInterval(),
+				jdbc.getPollMaxInterval(), jdbc.getQueryTimeout(), JdbcSchemaInitialization
+					.createSchema(jdbc.getInitializeSchema(), dataSource, "distcore.lock.jdbc.initialize-schema"));
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "distcore.lock.backend", havingValue = "jdbc")
+	JdbcLockTableCheck jdbcLockTableCheck(JdbcLockBackend backend) {
+		return new JdbcLockTableCheck(backend);
 	}
 
 	@Bean

@@ -7,6 +7,7 @@ import io.distcore.lock.actuate.LocksEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -18,6 +19,7 @@ import org.springframework.context.annotation.Configuration;
  * ({@link LockAutoConfiguration}).
  */
 @AutoConfiguration(after = LockAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "distcore.lock.enabled", matchIfMissing = true)
 @ConditionalOnBean(LockRegistry.class)
 public final class LockActuateAutoConfiguration {
 

@@ -16,6 +16,12 @@ import org.springframework.core.Ordered;
 public class LockProperties {
 
 	/**
+	 * Whether distributed locks are enabled. When false there is no lock bean at all: no registry, no backend,
+	 * no @DistributedLock advice, no health indicator or endpoint.
+	 */
+	private boolean enabled = true;
+
+	/**
 	 * Backend that keeps locks unless an annotation names another: local, redis, redlock, zookeeper, jdbc, or the
 	 * name of an application's own LockBackend bean. Detected when unset: redis if a Redis connection is
 	 * configured (spring.data.redis.host, url, port, sentinel or cluster), else zookeeper if
@@ -47,6 +53,14 @@ public class LockProperties {
 	private final ZooKeeper zookeeper = new ZooKeeper();
 
 	private final Jdbc jdbc = new Jdbc();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
 
 	public String getBackend() {
 		return this.backend;
@@ -208,8 +222,9 @@ public class LockProperties {
 		private String tableName = "distcore_lock";
 
 		/**
-		 * When to create the table at startup: always, embedded (only for embedded databases such as H2) or
-		 * never.
+		 * When the backend creates its table if it is missing: always, embedded (only on embedded databases such
+		 * as H2) or never. The first lock creates it, never the startup; without it the first lock fails naming
+		 * the table and the DDL to create it (schema-*.sql in io/distcore/lock/jdbc).
 		 */
 		private InitializeSchema initializeSchema = InitializeSchema.EMBEDDED;
 

@@ -5,12 +5,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
@@ -54,9 +58,13 @@ import org.springframework.util.Assert;
  * jitter and never past its wait deadline: a released lock passes to a waiter at most {@code pollMaxInterval}
  * plus one statement later.</li>
  * <li>An unreachable database raises {@link LockBackendUnavailableException} after the pool's connection
- * timeout, or the {@code queryTimeout} of a statement that does not answer.</li>
+ * timeout, or the {@code queryTimeout} of a statement that does not answer; a missing table raises its subclass
+ * {@link LockTableMissingException}, which says how to create it.</li>
+ * <li>Nothing touches the database before the first call: the table is created, if the backend was made to, by
+ * the first acquire, and {@link #check()} only reads.</li>
  * </ul>
- * The table is created by {@link #createSchema()} or from the {@code schema-*.sql} resources of this package.
+ * The table is created by {@link #createSchema()}, from the {@code schema-*.sql} resources of this package, or by
+ * the first acquire of a backend made to create it.
  */
 public final class JdbcLockBackend implements HandOverLockBackend {
 
@@ -86,8 +94,24 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 
 	private final AtomicLong deadlockRetries = new AtomicLong();
 
+	private final BooleanSupplier createSchema;
+
+	/** Whether the table is known to exist: created here, or a lock statement succeeded. */
+	private volatile boolean schemaReady;
+
+	/** Serializes the creation of the table within this process. */
+	private final Object schemaMonitor = new Object();
+
+	/** Set by the first acquire that reached the table. */
+	private final AtomicBoolean inUse = new AtomicBoolean();
+
+	private final List<Runnable> firstUseActions = new CopyOnWriteArrayList<>();
+
+	private volatile String database;
+
 	/**
-	 * Creates a backend; nothing is read from the database until the first call.
+	 * Creates a backend that leaves the table to the application; nothing is read from the database until the
+	 * first call.
 	 * @param dataSource the application's database
 	 * @param tableName lock table, an identifier optionally qualified by a schema (see {@link #isValidTableName})
 	 * @param pollMinInterval first delay between two attempts of a waiter, positive
@@ -96,6 +120,24 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 	 */
 	public JdbcLockBackend(DataSource dataSource, String tableName, Duration pollMinInterval, Duration pollMaxInterval,
 			Duration queryTimeout) {
+		this(dataSource, tableName, pollMinInterval, pollMaxInterval, queryTimeout, () -> false);
+	}
+
+	/**
+	 * Creates a backend that may create its table at the first acquire; nothing is read from the database until
+	 * the first call.
+	 * @param dataSource the application's database
+	 * @param tableName lock table, an identifier optionally qualified by a schema (see {@link #isValidTableName})
+	 * @param pollMinInterval first delay between two attempts of a waiter, positive
+	 * @param pollMaxInterval longest delay between two attempts of a waiter, at least {@code pollMinInterval}
+	 * @param queryTimeout longest time one statement may run, at least one second (JDBC counts whole seconds)
+	 * @param createSchema asked at the first acquire, once the database answered (so it may look at the database,
+	 * such as whether it is embedded), whether to {@link #createSchema() create the table}; asked again at every
+	 * acquire until the table exists, so a database that was down or refused the DDL is tried again
+	 * @see io.distcore.support.JdbcSchemaInitialization
+	 */
+	public JdbcLockBackend(DataSource dataSource, String tableName, Duration pollMinInterval, Duration pollMaxInterval,
+			Duration queryTimeout, BooleanSupplier createSchema) {
 		Assert.notNull(dataSource, "DataSource must not be null");
 		Assert.isTrue(isValidTableName(tableName),
 				() -> "Table name must be an identifier of letters, digits and '_', optionally schema-qualified, was '"
@@ -107,6 +149,8 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 						+ pollMaxInterval);
 		Assert.isTrue(queryTimeout != null && queryTimeout.compareTo(Duration.ofSeconds(1)) >= 0,
 				() -> "Query timeout must be at least 1s, was " + queryTimeout);
+		Assert.notNull(createSchema, "CreateSchema must not be null");
+		this.createSchema = createSchema;
 		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.tableName = tableName;
 		this.pollMinNanos = pollMinInterval.toNanos();
@@ -132,6 +176,14 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 	}
 
 	/**
+	 * The lock table.
+	 * @return the table name, as configured
+	 */
+	public String tableName() {
+		return this.tableName;
+	}
+
+	/**
 	 * {@inheritDoc}
 	 * <p>
 	 * The database cannot push releases, so a waiter polls: first after {@code pollMinInterval}, then twice as
@@ -147,6 +199,7 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 		long leaseMillis = leaseMillis(leaseTime);
 		long deadline = System.nanoTime() + waitTime.toNanos();
 		long delay = this.pollMinNanos;
+		prepareTable();
 		while (true) {
 			if (Thread.interrupted()) {
 				throw new InterruptedException("Interrupted while waiting for lock '" + name + "'");
@@ -157,6 +210,7 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 				OptionalLong token = dialect.acquire(connection, name, owner, leaseMillis);
 				return token.isPresent() ? Optional.of(new LockGrant(token.getAsLong(), attemptStart)) : Optional.empty();
 			});
+			markInUse();
 			if (grant.isPresent()) {
 				return grant;
 			}
@@ -207,7 +261,10 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 	}
 
 	/**
-	 * Runs a {@code SELECT} on the lock table that reads no row: it writes nothing and takes no row lock.
+	 * Runs a {@code SELECT} on the lock table that reads no row: it writes nothing and takes no row lock, and
+	 * creates no table either.
+	 * @throws LockTableMissingException if the database answered but the table does not exist, saying whether
+	 * the first acquire creates it
 	 */
 	@Override
 	public void check() {
@@ -238,6 +295,7 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 			dialect.createFloor(connection);
 			return null;
 		});
+		this.schemaReady = true;
 		logger.info("Lock table '" + this.tableName + "' is ready (" + dialect().name() + ")");
 	}
 
@@ -282,6 +340,56 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 	}
 
 	/**
+	 * Whether an acquire has reached the table, so that what the backend's use needs (the purge) may start.
+	 */
+	boolean isInUse() {
+		return this.inUse.get();
+	}
+
+	/**
+	 * Runs an action once an acquire has reached the table, or now if one has: for what should start with the
+	 * use of the backend rather than with the application, such as {@link JdbcLockPurger the purge}. The action
+	 * may run more than once and on an acquiring thread, so it must be idempotent and quick.
+	 */
+	void onFirstUse(Runnable action) {
+		this.firstUseActions.add(action);
+		if (this.inUse.get()) {
+			action.run();
+		}
+	}
+
+	private void markInUse() {
+		if (!this.inUse.get() && this.inUse.compareAndSet(false, true)) {
+			this.schemaReady = true;
+			this.firstUseActions.forEach(Runnable::run);
+		}
+	}
+
+	/** Creates the table before the first acquire if the backend was made to; asked again until it exists. */
+	private void prepareTable() {
+		if (this.schemaReady) {
+			return;
+		}
+		synchronized (this.schemaMonitor) {
+			if (this.schemaReady) {
+				return;
+			}
+			// After dialect(): the database answered, so the decision may ask it (such as whether it is embedded).
+			dialect();
+			if (this.createSchema.getAsBoolean()) {
+				try {
+					createSchema();
+				}
+				catch (LockBackendUnavailableException ex) {
+					// Another process creating the table at the same moment makes PostgreSQL refuse CREATE TABLE IF
+					// NOT EXISTS (a duplicate key in its catalog) once that process committed: now it passes.
+					createSchema();
+				}
+			}
+		}
+	}
+
+	/**
 	 * Runs one lock operation on a pooled connection in auto-commit mode, retrying a deadlock victim a few
 	 * times, and turns every other database failure into {@link LockBackendUnavailableException}.
 	 */
@@ -296,6 +404,10 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 					this.deadlockRetries.incrementAndGet();
 					logger.warn("Retrying " + action + " of lock '" + name + "' after a deadlock: " + ex.getMessage());
 					continue;
+				}
+				if (isMissingTable(ex)) {
+					throw new LockTableMissingException(this.tableName, database(), "io/distcore/lock/jdbc/"
+							+ dialect.schemaResource(), createsSchema(), ex);
 				}
 				throw new LockBackendUnavailableException(
 						"Could not " + action + " lock '" + name + "' in table '" + this.tableName + "': "
@@ -323,6 +435,48 @@ public final class JdbcLockBackend implements HandOverLockBackend {
 			return detected;
 		}
 		return this.dialect.get();
+	}
+
+	/** Asked only once the database answered that the table is missing. */
+	private boolean createsSchema() {
+		try {
+			return this.createSchema.getAsBoolean();
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/** The JDBC URL without parameters or user, which may carry a password. */
+	private String database() {
+		String known = this.database;
+		if (known == null) {
+			try {
+				String url = this.jdbc.execute((connection) -> connection.getMetaData().getURL());
+				known = (url != null) ? url.replaceFirst("[?;].*$", "").replaceFirst("//[^/@]*@", "//")
+						: "the lock DataSource";
+			}
+			catch (DataAccessException ex) {
+				known = "the lock DataSource";
+			}
+			this.database = known;
+		}
+		return known;
+	}
+
+	private static boolean isMissingTable(DataAccessException ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql) {
+				String state = sql.getSQLState();
+				// 42P01: PostgreSQL undefined_table; 42S02: base table not found (MariaDB/MySQL, H2's 42102), 42S03
+				// and 42S04 H2's variants of it; 1146: MariaDB/MySQL ER_NO_SUCH_TABLE, whatever the driver's state.
+				if ("42P01".equals(state) || "42S02".equals(state) || "42S03".equals(state) || "42S04".equals(state)
+						|| sql.getErrorCode() == 1146) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 	private static boolean isDeadlock(DataAccessException ex) {

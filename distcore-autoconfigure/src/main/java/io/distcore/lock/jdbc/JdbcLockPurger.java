@@ -14,8 +14,10 @@ import org.springframework.util.Assert;
 
 /**
  * Runs {@link JdbcLockBackend#purge} on a thread of its own every {@code interval} while the application runs, so
- * that rows of locks taken once (one per order id, say) do not pile up in the lock table. A purge that fails is
- * logged and tried again at the next interval. A zero interval turns purging off.
+ * that rows of locks taken once (one per order id, say) do not pile up in the lock table. The thread starts with
+ * the backend's first lock, not with the application: one that never locks has no thread and no purge writing
+ * to its database. A purge that fails is logged and tried again at the next interval. A zero interval turns
+ * purging off.
  */
 public final class JdbcLockPurger implements SmartLifecycle {
 
@@ -29,10 +31,13 @@ public final class JdbcLockPurger implements SmartLifecycle {
 
 	private final int batchSize;
 
+	private boolean running;
+
 	private ScheduledExecutorService executor;
 
 	/**
-	 * Creates a purger; it starts with the application context.
+	 * Creates a purger; it runs from the start of the application context, with its thread from the backend's
+	 * first lock.
 	 * @param backend the backend whose table is purged
 	 * @param interval time between the end of one purge and the start of the next; zero never purges
 	 * @param retention how long a row stays after its lease ended
@@ -47,11 +52,36 @@ public final class JdbcLockPurger implements SmartLifecycle {
 		this.interval = interval;
 		this.retention = retention;
 		this.batchSize = batchSize;
+		backend.onFirstUse(this::schedule);
 	}
 
 	@Override
 	public synchronized void start() {
-		if (this.executor != null || this.interval.toMillis() == 0) {
+		if (this.running || this.interval.toMillis() == 0) {
+			return;
+		}
+		this.running = true;
+		if (this.backend.isInUse()) {
+			schedule();
+		}
+	}
+
+	@Override
+	public synchronized void stop() {
+		this.running = false;
+		if (this.executor != null) {
+			this.executor.shutdownNow();
+			this.executor = null;
+		}
+	}
+
+	@Override
+	public synchronized boolean isRunning() {
+		return this.running;
+	}
+
+	private synchronized void schedule() {
+		if (!this.running || this.executor != null) {
 			return;
 		}
 		this.executor = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -61,19 +91,6 @@ public final class JdbcLockPurger implements SmartLifecycle {
 		});
 		this.executor.scheduleWithFixedDelay(this::purge, this.interval.toMillis(), this.interval.toMillis(),
 				TimeUnit.MILLISECONDS);
-	}
-
-	@Override
-	public synchronized void stop() {
-		if (this.executor != null) {
-			this.executor.shutdownNow();
-			this.executor = null;
-		}
-	}
-
-	@Override
-	public synchronized boolean isRunning() {
-		return this.executor != null;
 	}
 
 	private void purge() {

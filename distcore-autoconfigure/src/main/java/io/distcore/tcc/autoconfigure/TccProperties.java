@@ -14,7 +14,8 @@ import org.springframework.core.Ordered;
 public class TccProperties {
 
 	/**
-	 * Whether TCC transactions are enabled.
+	 * Whether TCC transactions are enabled. When false there is no TCC bean at all: no coordinator, recovery,
+	 * participant, advice or HTTP integration.
 	 */
 	private boolean enabled = true;
 
