@@ -1,6 +1,7 @@
 package io.distcore.autoconfigure;
 
 import io.distcore.support.InstanceId;
+import io.distcore.support.PropertyChecks;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -25,7 +26,7 @@ public final class DistcoreAutoConfiguration {
 			return new InstanceId(configured);
 		}
 		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException("Invalid distcore.instance-id: " + ex.getMessage(), ex);
+			throw PropertyChecks.invalid("distcore.instance-id", configured, ex.getMessage(), ex);
 		}
 	}
 

@@ -1,5 +1,6 @@
 package io.distcore.autoconfigure;
 
+import io.distcore.support.PropertyChecks;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -24,9 +25,8 @@ public final class ZooKeeperAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty("distcore.zookeeper.connect-string")
 	CuratorFramework distcoreCuratorFramework(ZooKeeperProperties properties) {
-		if (properties.getMaxRetries() < 0) {
-			throw new IllegalStateException("distcore.zookeeper.max-retries must not be negative, was " + properties.getMaxRetries());
-		}
+		PropertyChecks.check(properties.getMaxRetries() >= 0, "distcore.zookeeper.max-retries", properties.getMaxRetries(),
+				"must not be negative");
 		return CuratorFrameworkFactory.builder()
 			.connectString(properties.getConnectString())
 			.sessionTimeoutMs(Math.toIntExact(properties.getSessionTimeout().toMillis()))

@@ -11,8 +11,8 @@ import io.distcore.id.segment.SegmentSettings;
 import io.distcore.id.segment.SegmentSource;
 import io.distcore.id.segment.jdbc.JdbcSegmentSource;
 import io.distcore.id.segment.redis.RedisSegmentSource;
-import io.distcore.support.AutoCommitJdbc;
 import io.distcore.support.JdbcSchemaInitialization;
+import io.distcore.support.PropertyChecks;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -25,7 +25,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.util.ClassUtils;
-import org.springframework.util.StringUtils;
 
 /**
  * The segment {@link IdGenerator}: {@code distcore.id.generator=jdbc} on the application's single DataSource,
@@ -51,43 +50,29 @@ class SegmentIdConfiguration {
 
 	static SegmentSettings settings(IdProperties.Segment segment) {
 		long step = segment.getStep();
-		if (step < 1 || step > SegmentSettings.MAX_STEP) {
-			throw new IllegalStateException("distcore.id.segment.step must be between 1 and " + SegmentSettings.MAX_STEP
-					+ ", was " + step);
-		}
+		PropertyChecks.between("distcore.id.segment.step", step, 1, SegmentSettings.MAX_STEP);
 		double threshold = segment.getPrefetchThreshold();
-		if (!(threshold >= 0 && threshold <= 1)) {
-			throw new IllegalStateException(
-					"distcore.id.segment.prefetch-threshold must be between 0 and 1 (a share of the segment), was "
-							+ threshold);
-		}
+		PropertyChecks.check(threshold >= 0 && threshold <= 1, "distcore.id.segment.prefetch-threshold", threshold,
+				"must be between 0 and 1 (a share of the segment)");
 		if (!segment.isDynamicStep()) {
 			return SegmentSettings.fixed(step, threshold);
 		}
-		if (segment.getMaxStep() < step || segment.getMaxStep() > SegmentSettings.MAX_STEP) {
-			throw new IllegalStateException("distcore.id.segment.max-step must be between distcore.id.segment.step ("
-					+ step + ") and " + SegmentSettings.MAX_STEP + ", was " + segment.getMaxStep());
-		}
-		requirePositive("distcore.id.segment.fast-segment", segment.getFastSegment());
-		requirePositive("distcore.id.segment.slow-segment", segment.getSlowSegment());
-		if (segment.getSlowSegment().compareTo(segment.getFastSegment()) < 0) {
-			throw new IllegalStateException("distcore.id.segment.slow-segment (" + segment.getSlowSegment()
-					+ ") must be at least distcore.id.segment.fast-segment (" + segment.getFastSegment() + ")");
-		}
+		PropertyChecks.check(segment.getMaxStep() >= step && segment.getMaxStep() <= SegmentSettings.MAX_STEP,
+				"distcore.id.segment.max-step", segment.getMaxStep(),
+				"must be between distcore.id.segment.step (" + step + ") and " + SegmentSettings.MAX_STEP);
+		PropertyChecks.positive("distcore.id.segment.fast-segment", segment.getFastSegment());
+		PropertyChecks.positive("distcore.id.segment.slow-segment", segment.getSlowSegment());
+		PropertyChecks.check(segment.getSlowSegment().compareTo(segment.getFastSegment()) >= 0,
+				"distcore.id.segment.slow-segment", segment.getSlowSegment(),
+				"must be at least distcore.id.segment.fast-segment (" + segment.getFastSegment() + ")");
 		return new SegmentSettings(step, threshold, true, segment.getMaxStep(), segment.getFastSegment(),
 				segment.getSlowSegment());
-	}
-
-	private static void requirePositive(String property, Duration value) {
-		if (value == null || value.isNegative() || value.isZero()) {
-			throw new IllegalStateException(property + " must be positive, was " + value);
-		}
 	}
 
 	private static void requireClass(ConfigurableListableBeanFactory beanFactory, String className, String generator,
 			String library) {
 		if (!ClassUtils.isPresent(className, beanFactory.getBeanClassLoader())) {
-			throw new IllegalStateException("distcore.id.generator=" + generator + " needs " + library
+			throw PropertyChecks.invalid("distcore.id.generator", generator, "needs " + library
 					+ " on the class path");
 		}
 	}
@@ -106,7 +91,7 @@ class SegmentIdConfiguration {
 					"spring-boot-jdbc");
 			DataSource database = dataSource.getIfUnique();
 			if (database == null) {
-				throw new IllegalStateException("distcore.id.generator=jdbc needs a single DataSource bean, but the "
+				throw PropertyChecks.invalid("distcore.id.generator", "jdbc", "needs a single DataSource bean, but the "
 						+ "context has " + (dataSource.stream().findAny().isPresent() ? "several" : "none"));
 			}
 			return generator(JdbcSources.create(database, properties.getJdbc()), settings, clock);
@@ -134,15 +119,8 @@ class SegmentIdConfiguration {
 	private static final class JdbcSources {
 
 		static JdbcSegmentSource create(DataSource dataSource, IdProperties.Jdbc jdbc) {
-			if (!AutoCommitJdbc.isValidTableName(jdbc.getTableName())) {
-				throw new IllegalStateException("distcore.id.jdbc.table-name must be letters, digits and '_' (not "
-						+ "starting with a digit), optionally qualified as schema.table; was '" + jdbc.getTableName()
-						+ "'");
-			}
-			if (jdbc.getQueryTimeout() == null || jdbc.getQueryTimeout().compareTo(Duration.ofSeconds(1)) < 0) {
-				throw new IllegalStateException(
-						"distcore.id.jdbc.query-timeout must be at least 1s, was " + jdbc.getQueryTimeout());
-			}
+			PropertyChecks.tableName("distcore.id.jdbc.table-name", jdbc.getTableName());
+			PropertyChecks.atLeast("distcore.id.jdbc.query-timeout", jdbc.getQueryTimeout(), Duration.ofSeconds(1));
 			return new JdbcSegmentSource(dataSource, jdbc.getTableName(), jdbc.getQueryTimeout(),
 					JdbcSchemaInitialization.createSchema(jdbc.getInitializeSchema(), dataSource,
 							"distcore.id.jdbc.initialize-schema"));
@@ -157,13 +135,10 @@ class SegmentIdConfiguration {
 			RedisConnectionFactory connectionFactory = beanFactory.getBeanProvider(RedisConnectionFactory.class)
 				.getIfUnique();
 			if (connectionFactory == null) {
-				throw new IllegalStateException(
-						"distcore.id.generator=redis needs a single RedisConnectionFactory bean (configure spring.data.redis.*)");
+				throw PropertyChecks.invalid("distcore.id.generator", "redis",
+						"needs a single RedisConnectionFactory bean (configure spring.data.redis.*)");
 			}
-			if (!StringUtils.hasText(redis.getKeyPrefix())) {
-				throw new IllegalStateException(
-						"distcore.id.redis.key-prefix must not be empty, was '" + redis.getKeyPrefix() + "'");
-			}
+			PropertyChecks.notEmpty("distcore.id.redis.key-prefix", redis.getKeyPrefix());
 			return new RedisSegmentSource(connectionFactory, redis.getKeyPrefix());
 		}
 

@@ -7,6 +7,7 @@ import io.distcore.id.IdGenerator;
 import io.distcore.id.snowflake.SnowflakeIdGenerator;
 import io.distcore.id.snowflake.SnowflakeLayout;
 import io.distcore.id.snowflake.WorkerIdLease;
+import io.distcore.support.PropertyChecks;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -33,13 +34,11 @@ class SnowflakeIdConfiguration {
 		SnowflakeLayout layout = layout(snowflake);
 		Clock wallClock = clock.getIfAvailable(Clock::systemUTC);
 		if (!layout.runsOutAt().isAfter(wallClock.instant())) {
-			throw new IllegalStateException("The snowflake layout (distcore.id.snowflake.timestamp-bits="
-					+ layout.timestampBits() + ", epoch " + layout.epoch() + ") ran out of ids at " + layout.runsOutAt());
+			throw PropertyChecks.invalid("distcore.id.snowflake.timestamp-bits", layout.timestampBits(),
+					"with the epoch " + layout.epoch() + " the ids ran out at " + layout.runsOutAt()
+							+ "; set a later distcore.id.snowflake.epoch or more timestamp bits");
 		}
-		if (snowflake.getMaxBackward() == null || snowflake.getMaxBackward().isNegative()) {
-			throw new IllegalStateException("distcore.id.snowflake.max-backward must not be negative, was "
-					+ snowflake.getMaxBackward());
-		}
+		PropertyChecks.notNegative("distcore.id.snowflake.max-backward", snowflake.getMaxBackward());
 		WorkerIdLease workerId = lease.getIfAvailable(() -> WorkerIdLeases.none());
 		SnowflakeIdGenerator generator = new SnowflakeIdGenerator(layout, workerId, wallClock,
 				snowflake.getMaxBackward(), snowflake.isRandomFirstSequence());
@@ -53,9 +52,7 @@ class SnowflakeIdConfiguration {
 		SnowflakeLayout preset = (snowflake.getPreset() == IdProperties.Preset.SEED) ? SnowflakeLayout.SEED
 				: SnowflakeLayout.DEFAULT;
 		Instant epoch = (snowflake.getEpoch() != null) ? snowflake.getEpoch() : preset.epoch();
-		if (epoch.isAfter(Instant.now())) {
-			throw new IllegalStateException("distcore.id.snowflake.epoch must be in the past, was " + epoch);
-		}
+		PropertyChecks.check(!epoch.isAfter(Instant.now()), "distcore.id.snowflake.epoch", epoch, "must be in the past");
 		try {
 			return new SnowflakeLayout(epoch,
 					orDefault(snowflake.getTimestampBits(), preset.timestampBits()),
@@ -64,8 +61,9 @@ class SnowflakeIdConfiguration {
 					orDefault(snowflake.getSequenceBits(), preset.sequenceBits()));
 		}
 		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException("Invalid snowflake layout (distcore.id.snowflake.timestamp-bits, "
-					+ "datacenter-bits, worker-bits, sequence-bits): " + ex.getMessage(), ex);
+			throw PropertyChecks.invalid("distcore.id.snowflake.timestamp-bits",
+					orDefault(snowflake.getTimestampBits(), preset.timestampBits()), "the layout (with datacenter-bits, "
+							+ "worker-bits and sequence-bits) is invalid: " + ex.getMessage(), ex);
 		}
 	}
 

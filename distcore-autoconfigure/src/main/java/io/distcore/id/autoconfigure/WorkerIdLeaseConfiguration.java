@@ -15,6 +15,7 @@ import io.distcore.id.snowflake.WorkerIdLease;
 import io.distcore.support.InitializeSchema;
 import io.distcore.support.InstanceId;
 import io.distcore.support.JdbcSchemaInitialization;
+import io.distcore.support.PropertyChecks;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.curator.framework.CuratorFramework;
@@ -33,7 +34,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.util.StringUtils;
 
 /**
  * The worker identity of the snowflake generator: fixed when {@code distcore.id.snowflake.worker-id} (or
@@ -61,7 +61,7 @@ class WorkerIdLeaseConfiguration {
 		IdProperties.Snowflake snowflake = properties.getSnowflake();
 		SnowflakeLayout layout = SnowflakeIdConfiguration.layout(snowflake);
 		if (snowflake.getWorkerId() == null) {
-			throw new IllegalStateException(DATACENTER_ID + " is set, so " + WORKER_ID + " must be set too");
+			throw PropertyChecks.invalid(WORKER_ID, null, "must be set too, since " + DATACENTER_ID + " is set");
 		}
 		long datacenterId = (snowflake.getDatacenterId() != null) ? snowflake.getDatacenterId() : 0;
 		requireInRange(WORKER_ID, snowflake.getWorkerId(), layout.maxWorkerId(), "worker-bits");
@@ -81,17 +81,15 @@ class WorkerIdLeaseConfiguration {
 		SnowflakeLayout layout = SnowflakeIdConfiguration.layout(snowflake);
 		Duration ttl = lease.getTtl();
 		Duration heartbeat = lease.getHeartbeat();
-		if (ttl == null || ttl.toMillis() <= 0) {
-			throw new IllegalStateException("distcore.id.snowflake.lease.ttl must be positive, was " + ttl);
-		}
-		if (heartbeat == null || heartbeat.toMillis() <= 0 || heartbeat.multipliedBy(3).compareTo(ttl) > 0) {
-			throw new IllegalStateException("distcore.id.snowflake.lease.heartbeat must be positive and at most a "
-					+ "third of distcore.id.snowflake.lease.ttl (" + ttl + "), was " + heartbeat);
-		}
+		PropertyChecks.check(ttl != null && ttl.toMillis() > 0, "distcore.id.snowflake.lease.ttl", ttl,
+				"must be at least 1ms");
+		PropertyChecks.check(heartbeat != null && heartbeat.toMillis() > 0 && heartbeat.multipliedBy(3).compareTo(ttl) <= 0,
+				"distcore.id.snowflake.lease.heartbeat", heartbeat,
+				"must be positive and at most a third of distcore.id.snowflake.lease.ttl (" + ttl + ")");
 		String backend = WorkerIdStoreSelector
 			.select(lease.getBackend(), beanFactory, environment, beanFactory.getBeanClassLoader())
-			.orElseThrow(() -> new IllegalStateException("No backend to lease worker ids from; set "
-					+ WorkerIdStoreSelector.PROPERTY));
+			.orElseThrow(() -> PropertyChecks.invalid(WorkerIdStoreSelector.PROPERTY, null,
+					"no backend to lease worker ids from: add Redis, ZooKeeper or a DataSource, or set " + WORKER_ID));
 		WorkerIdStore store = switch (backend) {
 			case "redis" -> RedisStores.create(beanFactory, lease);
 			case "zookeeper" -> ZooKeeperStores.create(beanFactory, lease);
@@ -111,17 +109,15 @@ class WorkerIdLeaseConfiguration {
 	}
 
 	private static void requireInRange(String property, long value, long max, String bitsProperty) {
-		if (value < 0 || value > max) {
-			throw new IllegalStateException(property + " must be between 0 and " + max + " for the layout's "
-					+ "distcore.id.snowflake." + bitsProperty + ", was " + value);
-		}
+		PropertyChecks.check(value >= 0 && value <= max, property, value,
+				"must be between 0 and " + max + " for the layout's distcore.id.snowflake." + bitsProperty);
 	}
 
 	private static <T> T unique(ConfigurableListableBeanFactory beanFactory, Class<T> type, String backend) {
 		T bean = beanFactory.getBeanProvider(type).getIfUnique();
 		if (bean == null) {
-			throw new IllegalStateException("Worker ids are leased from " + backend + " but there is no single "
-					+ type.getSimpleName() + " bean; mark one @Primary or set " + WorkerIdStoreSelector.PROPERTY);
+			throw PropertyChecks.invalid(WorkerIdStoreSelector.PROPERTY, backend, "there is no single "
+					+ type.getSimpleName() + " bean to lease worker ids from; mark one @Primary or choose another backend");
 		}
 		return bean;
 	}
@@ -165,10 +161,7 @@ class WorkerIdLeaseConfiguration {
 	private static final class RedisStores {
 
 		static WorkerIdStore create(ConfigurableListableBeanFactory beanFactory, IdProperties.Lease lease) {
-			if (!StringUtils.hasText(lease.getKeyPrefix())) {
-				throw new IllegalStateException("distcore.id.snowflake.lease.key-prefix must not be empty, was '"
-						+ lease.getKeyPrefix() + "'");
-			}
+			PropertyChecks.notEmpty("distcore.id.snowflake.lease.key-prefix", lease.getKeyPrefix());
 			return new RedisWorkerIdStore(unique(beanFactory, RedisConnectionFactory.class, "redis"),
 					lease.getKeyPrefix());
 		}
@@ -184,9 +177,8 @@ class WorkerIdLeaseConfiguration {
 						lease.getPath());
 			}
 			catch (IllegalArgumentException ex) {
-				throw new IllegalStateException("distcore.id.snowflake.lease.path must be an absolute ZooKeeper path "
-						+ "below the root, such as /distcore/id/workers, was '" + lease.getPath() + "': "
-						+ ex.getMessage(), ex);
+				throw PropertyChecks.invalid("distcore.id.snowflake.lease.path", lease.getPath(), "must be an "
+						+ "absolute ZooKeeper path below the root, such as /distcore/id/workers: " + ex.getMessage(), ex);
 			}
 		}
 
@@ -204,9 +196,9 @@ class WorkerIdLeaseConfiguration {
 				return new JdbcWorkerIdStore(dataSource, lease.getTableName(), createSchema);
 			}
 			catch (IllegalArgumentException ex) {
-				throw new IllegalStateException("distcore.id.snowflake.lease.table-name must be letters, digits and "
-						+ "'_' (not starting with a digit), optionally qualified as schema.table; was '"
-						+ lease.getTableName() + "'", ex);
+				throw PropertyChecks.invalid("distcore.id.snowflake.lease.table-name", lease.getTableName(),
+						"must be letters, digits and '_' (not starting with a digit), optionally qualified as "
+								+ "schema.table", ex);
 			}
 		}
 

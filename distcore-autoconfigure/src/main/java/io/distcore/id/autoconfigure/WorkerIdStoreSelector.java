@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
+import io.distcore.support.PropertyChecks;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
@@ -39,19 +40,18 @@ final class WorkerIdStoreSelector {
 	/**
 	 * The configured backend (validated: known name, infrastructure present), or the detected one.
 	 * @return the backend, empty when none is configured and none detected
-	 * @throws IllegalStateException naming {@value #PROPERTY} when the configured backend is unknown or missing
+	 * @throws org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException naming
+	 * {@value #PROPERTY} when the configured backend is unknown or missing
 	 */
 	static Optional<String> select(String configured, ConfigurableListableBeanFactory beanFactory,
 			Environment environment, ClassLoader classLoader) {
 		if (configured != null && !configured.isBlank()) {
 			String backend = configured.trim().toLowerCase(Locale.ROOT);
 			if (!BACKENDS.contains(backend)) {
-				throw new IllegalStateException(PROPERTY + " must be one of " + String.join(", ", BACKENDS) + ", was '"
-						+ configured + "'");
+				throw PropertyChecks.invalid(PROPERTY, configured, "must be one of " + String.join(", ", BACKENDS));
 			}
 			if (!isAvailable(backend, beanFactory, classLoader)) {
-				throw new IllegalStateException(PROPERTY + "=" + backend + " but that backend is not available: "
-						+ requirement(backend));
+				throw PropertyChecks.invalid(PROPERTY, configured, "that backend is not available: " + requirement(backend));
 			}
 			return Optional.of(backend);
 		}

@@ -26,6 +26,7 @@ import io.distcore.loadbalancer.strategy.LeastConnectionsStrategy;
 import io.distcore.loadbalancer.strategy.RoundRobinStrategy;
 import io.distcore.loadbalancer.strategy.SmoothWeightedRoundRobinStrategy;
 import io.distcore.loadbalancer.strategy.WeightedRandomStrategy;
+import io.distcore.support.PropertyChecks;
 
 /**
  * Turns validated {@code distcore.loadbalancer.*} properties into service balancers; every invalid value fails
@@ -201,9 +202,7 @@ final class ServiceBalancers {
 	}
 
 	private static void check(boolean valid, String property, String rule, Object value) {
-		if (!valid) {
-			throw new IllegalStateException(PREFIX + property + " " + rule + ", was '" + value + "'");
-		}
+		PropertyChecks.check(valid, PREFIX + property, value, rule);
 	}
 
 }

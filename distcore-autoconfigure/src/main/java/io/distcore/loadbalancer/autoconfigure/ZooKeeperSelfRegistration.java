@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 
 import io.distcore.loadbalancer.ServiceInstance;
 import io.distcore.loadbalancer.zookeeper.ZooKeeperServiceRegistration;
+import io.distcore.support.PropertyChecks;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.curator.framework.CuratorFramework;
@@ -42,16 +43,14 @@ final class ZooKeeperSelfRegistration implements ApplicationListener<Application
 		this.serviceId = (registration.getServiceName() != null) ? registration.getServiceName()
 				: environment.getProperty("spring.application.name");
 		if (this.serviceId == null || this.serviceId.isBlank()) {
-			throw new IllegalStateException("distcore.loadbalancer.zookeeper.registration.service-name (or "
-					+ "spring.application.name) must be set to register this application");
+			throw PropertyChecks.invalid("distcore.loadbalancer.zookeeper.registration.service-name", this.serviceId,
+					"must be set (or spring.application.name) to register this application");
 		}
 		if (registration.getUrl() != null) {
 			ServiceBalancers.url("zookeeper.registration.url", registration.getUrl());
 		}
-		if (registration.getWeight() < 1) {
-			throw new IllegalStateException("distcore.loadbalancer.zookeeper.registration.weight must be at least 1, was '"
-					+ registration.getWeight() + "'");
-		}
+		PropertyChecks.check(registration.getWeight() >= 1, "distcore.loadbalancer.zookeeper.registration.weight",
+				registration.getWeight(), "must be at least 1");
 		this.client = client;
 		this.basePath = properties.getBasePath();
 		this.url = registration.getUrl();
@@ -73,8 +72,8 @@ final class ZooKeeperSelfRegistration implements ApplicationListener<Application
 	private static URI localUrl(Environment environment) {
 		String port = environment.getProperty("local.server.port");
 		if (port == null) {
-			throw new IllegalStateException(
-					"distcore.loadbalancer.zookeeper.registration.url must be set when no web server runs");
+			throw PropertyChecks.invalid("distcore.loadbalancer.zookeeper.registration.url", null,
+					"must be set when no web server runs");
 		}
 		try {
 			return URI.create("http://" + InetAddress.getLocalHost().getHostAddress() + ":" + port);

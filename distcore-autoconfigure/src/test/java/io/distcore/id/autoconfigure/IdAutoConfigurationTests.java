@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import static io.distcore.support.InvalidProperty.assertInvalid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -54,8 +55,8 @@ class IdAutoConfigurationTests {
 				.isEqualTo(new SnowflakeLayout(SnowflakeLayout.DEFAULT_EPOCH, 40, 5, 5, 12)));
 		this.contextRunner.withPropertyValues("distcore.id.snowflake.preset=seed", "distcore.id.snowflake.worker-id=1",
 				"distcore.id.snowflake.datacenter-id=32")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.snowflake.datacenter-id must be between 0 and 31"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.snowflake.datacenter-id")
+				.hasMessageContaining("must be between 0 and 31"));
 	}
 
 	/**
@@ -92,20 +93,16 @@ class IdAutoConfigurationTests {
 	@Test
 	void anEpochInTheFutureFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("distcore.id.snowflake.epoch=2999-01-01T00:00:00Z")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessageContaining("distcore.id.snowflake.epoch must be in the past"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.snowflake.epoch")
+				.hasMessageContaining("must be in the past"));
 	}
 
 	@Test
 	void anExhaustedLayoutIsRefusedWithItsRunOutDate() {
 		this.contextRunner
 			.withPropertyValues("distcore.id.snowflake.timestamp-bits=30", "distcore.id.snowflake.sequence-bits=23")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessageContaining("ran out of ids at 2020-01-13T10:15:41.823Z"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.snowflake.timestamp-bits")
+				.hasMessageContaining("ran out at 2020-01-13T10:15:41.823Z"));
 	}
 
 	@Test

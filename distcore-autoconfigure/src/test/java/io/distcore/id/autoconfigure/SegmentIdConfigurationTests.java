@@ -23,6 +23,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import static io.distcore.support.InvalidProperty.assertInvalid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -122,26 +123,23 @@ class SegmentIdConfigurationTests {
 	void jdbcWithoutADataSourceFailsNamingTheGenerator() {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(IdAutoConfiguration.class))
 			.withPropertyValues("distcore.id.generator=jdbc")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.generator=jdbc")
-				.hasStackTraceContaining("DataSource"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.generator")
+				.hasMessageContaining("DataSource"));
 	}
 
 	@Test
 	void jdbcWithoutSpringJdbcFailsNamingTheGenerator() {
 		this.jdbcRunner.withClassLoader(new FilteredClassLoader(JdbcTemplate.class))
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.generator=jdbc")
-				.hasStackTraceContaining("spring-jdbc"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.generator")
+				.hasMessageContaining("spring-jdbc"));
 	}
 
 	@Test
 	void redisWithoutAConnectionFactoryFailsNamingTheGenerator() {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(IdAutoConfiguration.class))
 			.withPropertyValues("distcore.id.generator=redis")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.generator=redis")
-				.hasStackTraceContaining("RedisConnectionFactory"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.generator")
+				.hasMessageContaining("RedisConnectionFactory"));
 	}
 
 	@Test
@@ -149,9 +147,8 @@ class SegmentIdConfigurationTests {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(IdAutoConfiguration.class))
 			.withPropertyValues("distcore.id.generator=redis")
 			.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class))
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.generator=redis")
-				.hasStackTraceContaining("spring-data-redis"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.generator")
+				.hasMessageContaining("spring-data-redis"));
 	}
 
 	@Test

@@ -35,6 +35,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import static io.distcore.support.InvalidProperty.assertInvalid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -104,15 +105,15 @@ class WorkerIdLeaseConfigurationTests {
 	@Test
 	void aConfiguredBackendThatIsNotAvailableFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("distcore.id.snowflake.lease.backend=zookeeper")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.snowflake.lease.backend=zookeeper"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.snowflake.lease.backend")
+				.hasMessageContaining("not available"));
 	}
 
 	@Test
 	void anUnknownBackendFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("distcore.id.snowflake.lease.backend=etcd")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.snowflake.lease.backend must be one of redis, zookeeper, jdbc"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.snowflake.lease.backend")
+				.hasMessageContaining("must be one of redis, zookeeper, jdbc"));
 	}
 
 	@Test
@@ -236,16 +237,16 @@ class WorkerIdLeaseConfigurationTests {
 	@Test
 	void aFixedWorkerIdOutOfRangeFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("distcore.id.snowflake.worker-id=32")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.snowflake.worker-id must be between 0 and 31"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.snowflake.worker-id")
+				.hasMessageContaining("must be between 0 and 31"));
 	}
 
 	@Test
 	void aFixedDatacenterIdOutOfRangeFailsNamingTheProperty() {
 		this.contextRunner
 			.withPropertyValues("distcore.id.snowflake.worker-id=1", "distcore.id.snowflake.datacenter-id=-1")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.id.snowflake.datacenter-id must be between 0 and 31"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.id.snowflake.datacenter-id")
+				.hasMessageContaining("must be between 0 and 31"));
 	}
 
 	@Test
