@@ -17,7 +17,8 @@ import org.springframework.util.Assert;
  * for {@code @LoadBalanced} beans built without them, {@link TccLoadBalancedClientsPostProcessor} put it first, and
  * it has the highest precedence for clients that sort their interceptors. The signature covers the method, the
  * URI's path and query and the body bytes the client buffered for the interceptors (see {@link TccSigner}), so
- * an interceptor after this one must not change them (the load balancer changes only the host). Clients built with neither
+ * an interceptor after this one must not change them. The load balancer changes the host, and prepends an
+ * instance's path prefix, which the participant takes for its context path. Clients built with neither
  * ({@code RestClient.create()} in application code) are not enlisted. Without a bound transaction the request
  * passes unchanged. If the branch cannot be recorded the request is not sent and the {@code TccException} is
  * thrown to the caller.

@@ -394,6 +394,31 @@ class TccWebHttpTests {
 		assertThat(seen()).hasSize(7).allSatisfy((entry) -> assertThat(entry).startsWith(transaction.xid + "/"));
 	}
 
+	/**
+	 * A balancer instance with a path prefix ({@code http://host:port/inv}) reaches a participant whose context path
+	 * that is: the initiator signed the path it wrote, the participant accepts it as the path within its context.
+	 */
+	@Test
+	void anInstancePrefixThatIsTheParticipantsContextPathStillVerifies() throws Exception {
+		try (ConfigurableApplicationContext prefixed = TccTestApps.startParticipant("prefixed", SECRET,
+				"server.servlet.context-path=/inv");
+				ConfigurableApplicationContext caller = TccTestApps.startInitiator(SECRET,
+						"distcore.loadbalancer.services.prefixed.urls=http://127.0.0.1:" + TccTestApps.port(prefixed)
+								+ "/inv")) {
+			RestClient client = caller.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class).build();
+			RecordingTransaction transaction = new RecordingTransaction();
+			try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+				assertThat(client.post().uri("http://prefixed/reserve/A1?quantity=2").body("two").retrieve().body(String.class))
+					.isEqualTo("POST A1 x2 body=two");
+			}
+			caller.getBean(HttpBranchTransport.class).deliver(transaction.xid, "1", "http://prefixed", Phase.CONFIRM);
+			assertThat(prefixed.getBean(InventoryController.class).seen)
+				.containsExactly(transaction.xid + "/1 POST A1 x2 body=two");
+			assertThat(prefixed.getBean(RecordingParticipant.class).completed)
+				.containsExactly(transaction.xid + "/1/CONFIRM");
+		}
+	}
+
 	@Test
 	void aBodyOverTheLimitIsRefusedOnBothSides() throws Exception {
 		byte[] large = new byte[1024 * 1024 + 1];
