@@ -46,7 +46,20 @@ public final class Http {
 	 * @return the response
 	 */
 	public static Response postWithHeaders(String url, java.util.Map<String, String> headers) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody());
+		return send("POST", url, "", headers);
+	}
+
+	/**
+	 * A request with any method, a text body (UTF-8, empty for none) and the given headers.
+	 * @param method HTTP method
+	 * @param url absolute URL
+	 * @param body request body
+	 * @param headers request headers
+	 * @return the response
+	 */
+	public static Response send(String method, String url, String body, java.util.Map<String, String> headers) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+			.method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
 		headers.forEach(request::header);
 		return send(request);
 	}

@@ -6,6 +6,7 @@ import io.distcore.support.InitializeSchema;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
 
 /**
  * TCC transaction settings: coordinator, recovery, retries, participant barrier and security.
@@ -284,6 +285,13 @@ public class TccProperties {
 		 */
 		private boolean insecureDevelopment = false;
 
+		/**
+		 * Largest body of a request carrying TCC headers, a try or a phase-two call: its digest is signed, so a
+		 * participant reads it whole and answers 413 above it, and a WebClient initiator buffers it to sign it and
+		 * fails the call above it.
+		 */
+		private DataSize maxBodySize = DataSize.ofMegabytes(1);
+
 		public String getSecret() {
 			return this.secret;
 		}
@@ -307,6 +315,15 @@ public class TccProperties {
 		public void setInsecureDevelopment(boolean insecureDevelopment) {
 			this.insecureDevelopment = insecureDevelopment;
 		}
+
+		public DataSize getMaxBodySize() {
+			return this.maxBodySize;
+		}
+
+		public void setMaxBodySize(DataSize maxBodySize) {
+			this.maxBodySize = maxBodySize;
+		}
+
 	}
 
 	/**

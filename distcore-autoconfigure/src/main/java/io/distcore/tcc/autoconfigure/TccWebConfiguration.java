@@ -22,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.boot.restclient.RestTemplateCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -30,6 +31,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.task.TaskDecorator;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -40,6 +42,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  */
 @Configuration(proxyBeanMethods = false)
 class TccWebConfiguration {
+
+	private static final DataSize LARGEST_BODY = DataSize.ofMegabytes(256);
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -123,8 +127,8 @@ class TccWebConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		TccExchangeFilter distcoreTccExchangeFilter(TccSigner signer) {
-			return new TccExchangeFilter(signer);
+		TccExchangeFilter distcoreTccExchangeFilter(TccSigner signer, TccProperties properties) {
+			return new TccExchangeFilter(signer, maxBodySize(properties));
 		}
 
 		@Bean
@@ -148,7 +152,8 @@ class TccWebConfiguration {
 		FilterRegistrationBean<TccServletFilter> distcoreTccServletFilter(TccSigner signer,
 				ObjectProvider<TccParticipant> participant, TccProperties properties) {
 			FilterRegistrationBean<TccServletFilter> registration = new FilterRegistrationBean<>(
-					new TccServletFilter(signer, participant, properties.getParticipant().getPath()));
+					new TccServletFilter(signer, participant, properties.getParticipant().getPath(),
+							maxBodySize(properties)));
 			// Ahead of security and request-wrapping filters: the branch is bound for all of them, and the
 			// phase-two endpoint authenticates itself.
 			registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
@@ -162,6 +167,18 @@ class TccWebConfiguration {
 			return new TccTryRefusedHandler();
 		}
 
+	}
+
+	/**
+	 * Bodies are held in memory whole, in a byte array.
+	 */
+	static int maxBodySize(TccProperties properties) {
+		DataSize size = properties.getSecurity().getMaxBodySize();
+		if (size == null || size.isNegative() || size.compareTo(LARGEST_BODY) > 0) {
+			throw new InvalidConfigurationPropertyValueException("distcore.tcc.security.max-body-size", size,
+					"must be between 0B and " + LARGEST_BODY.toMegabytes() + "MB");
+		}
+		return (int) size.toBytes();
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.distcore.tcc.Phase;
 import io.distcore.tcc.TccBinding;
 import io.distcore.tcc.TccContext;
+import io.distcore.tcc.TccDuplicateTryException;
 import io.distcore.tcc.TccException;
 import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.TccTryRefusedException;
@@ -29,9 +30,11 @@ import org.springframework.util.Assert;
  * Runs the phases of this process's {@link io.distcore.tcc.TccAction}s, each in a new local transaction on the
  * participant's transaction manager together with its barrier row (either both commit or neither):
  * <ul>
- * <li>try: inserts the TRY row; if it exists (an empty rollback's marker, or a repeated try) the try is refused
- * with {@link TccTryRefusedException} and the business code does not run. At its end the try's arguments and the
- * values it put are stored in the row.</li>
+ * <li>try: inserts the TRY row; if it exists the business code does not run, and the row's origin, read after the
+ * insert failed, tells why: an empty rollback's marker (origin CANCEL) refuses the try with
+ * {@link TccTryRefusedException}; a row an earlier try of the branch wrote (origin TRY) makes this one a repeated
+ * delivery, {@link TccDuplicateTryException}, which the caller must take as a failed try, not as a refusal. At
+ * its end the try's arguments and the values it put are stored in the row.</li>
  * <li>confirm: inserts the CONFIRM row; if it exists the delivery is a duplicate and nothing runs. Else the
  * confirm method runs with the try's arguments.</li>
  * <li>cancel: inserts the TRY row as a marker; if that succeeds the try never ran here (empty rollback): the
@@ -97,6 +100,11 @@ public final class JdbcTccParticipant implements TccParticipant, TccTryRunner, D
 				Arrays.asList(arguments), Map.of(), this.codec::convert);
 		return inTransaction(() -> {
 			if (!this.barrier.insert(xid, branchId, Phase.TRY, action.name(), Phase.TRY)) {
+				// Read only after the insert lost: it waited for the row's transaction, so the row is committed.
+				TryRow existing = this.barrier.tryRow(xid, branchId);
+				if (existing != null && existing.origin() == Phase.TRY) {
+					throw new TccDuplicateTryException(xid, branchId);
+				}
 				throw new TccTryRefusedException(xid, branchId);
 			}
 			Object result;

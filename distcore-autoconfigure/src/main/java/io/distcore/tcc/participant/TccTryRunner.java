@@ -16,7 +16,10 @@ public interface TccTryRunner {
 	 * @param arguments the try's arguments
 	 * @param business the try's business code
 	 * @return what the business code returned
-	 * @throws TccTryRefusedException if the branch was cancelled (or tried) before; the business code did not run
+	 * @throws TccTryRefusedException if the branch was cancelled before its try arrived; the business code did not
+	 * run
+	 * @throws io.distcore.tcc.TccDuplicateTryException if the branch's try had already run (a repeated delivery); the
+	 * business code did not run again, and the caller must cancel the transaction
 	 * @throws Throwable what the business code threw; nothing was stored
 	 */
 	Object runTry(TccActionDefinition action, String xid, String branchId, Object[] arguments, Business business)

@@ -9,25 +9,33 @@ import io.distcore.tcc.TccBinding.ActiveTransaction;
 import io.distcore.tcc.TccException;
 
 /**
- * What the client integrations share: enlist the call's target as a branch of the bound transaction and sign it.
+ * What the client integrations share: a call's target enlisted as a branch of the bound transaction, signed once
+ * the body is known.
+ * @param xid the global transaction id
+ * @param branchId the branch the call's try runs as
  */
-final class Enlistment {
-
-	private Enlistment() {
-	}
+record Enlistment(String xid, String branchId) {
 
 	/**
 	 * Enlists {@code uri}'s participant in the transaction bound to this thread, if any.
-	 * @return the headers to add, or {@code null} when no transaction is bound
-	 * @throws TccException if the branch cannot be recorded or signed; the request must then not be sent
+	 * @return the branch, or {@code null} when no transaction is bound
+	 * @throws TccException if the branch cannot be recorded; the request must then not be sent
 	 */
-	static TccSigner.Signed enlist(URI uri, TccSigner signer) {
+	static Enlistment enlist(URI uri) {
 		ActiveTransaction transaction = TccBinding.currentTransaction();
 		if (transaction == null) {
 			return null;
 		}
 		String branchId = transaction.enlist("http", address(uri));
-		return signer.sign(transaction.xid(), branchId, Phase.TRY);
+		return new Enlistment(transaction.xid(), branchId);
+	}
+
+	/**
+	 * Signs the try as it is sent: method, the path and query of the URI the application wrote, and the body.
+	 * @throws TccException if the signer has no secret; the request must then not be sent
+	 */
+	TccSigner.Signed sign(TccSigner signer, String method, URI uri, byte[] body) {
+		return signer.sign(this.xid, this.branchId, Phase.TRY, TccSigner.Target.of(method, uri, body));
 	}
 
 	/**

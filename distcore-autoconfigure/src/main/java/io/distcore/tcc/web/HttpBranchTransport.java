@@ -18,7 +18,7 @@ import org.springframework.web.client.RestClient;
 
 /**
  * Delivers phase two to remote participants (kind {@code http}): {@code POST {address}{path}/confirm} or
- * {@code /cancel} with headers signed for that phase and an empty body. An address whose host is a distcore
+ * {@code /cancel} with an empty body and headers signed for that phase, that method, that path and that body. An address whose host is a distcore
  * load-balanced service ({@code http://inventory}) goes through the load balancer, so any healthy instance can
  * serve it (the branch's state is in the participant's database); other addresses are called directly. Only 200
  * means done; any other answer, a timeout or a connection failure throws, and the coordinator retries.
@@ -29,6 +29,8 @@ import org.springframework.web.client.RestClient;
 public final class HttpBranchTransport implements BranchTransport {
 
 	private static final int MAX_ERROR_BODY = 300;
+
+	private static final byte[] NO_BODY = new byte[0];
 
 	private final TccSigner signer;
 
@@ -68,7 +70,7 @@ public final class HttpBranchTransport implements BranchTransport {
 	public void deliver(String xid, String branchId, String address, Phase phase) throws Exception {
 		Assert.isTrue(phase != Phase.TRY, "Only CONFIRM and CANCEL are delivered");
 		URI uri = URI.create(stripSlash(address) + this.path + "/" + phase.name().toLowerCase(Locale.ROOT));
-		TccSigner.Signed signed = this.signer.sign(xid, branchId, phase);
+		TccSigner.Signed signed = this.signer.sign(xid, branchId, phase, TccSigner.Target.of("POST", uri, NO_BODY));
 		this.client.post().uri(uri).headers((headers) -> signed.writeTo(headers::set)).exchange((request, response) -> {
 			int status = response.getStatusCode().value();
 			if (status != 200) {

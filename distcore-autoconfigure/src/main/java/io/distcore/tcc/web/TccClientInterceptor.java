@@ -15,7 +15,10 @@ import org.springframework.util.Assert;
  * under the URI's scheme and authority as the application wrote them ({@code http://inventory}), so the
  * interceptor must run before the distcore load balancer rewrites the URI to an instance: Boot's customizers and,
  * for {@code @LoadBalanced} beans built without them, {@link TccLoadBalancedClientsPostProcessor} put it first, and
- * it has the highest precedence for clients that sort their interceptors. Clients built with neither
+ * it has the highest precedence for clients that sort their interceptors. The signature covers the method, the
+ * URI's path and query and the body bytes the client buffered for the interceptors (see {@link TccSigner}), so
+ * an interceptor after this one must not change them. The load balancer changes the host, and prepends an
+ * instance's path prefix, which the participant takes for its context path. Clients built with neither
  * ({@code RestClient.create()} in application code) are not enlisted. Without a bound transaction the request
  * passes unchanged. If the branch cannot be recorded the request is not sent and the {@code TccException} is
  * thrown to the caller.
@@ -35,9 +38,10 @@ public final class TccClientInterceptor implements ClientHttpRequestInterceptor,
 	@Override
 	public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution)
 			throws IOException {
-		TccSigner.Signed signed = Enlistment.enlist(request.getURI(), this.signer);
-		if (signed != null) {
-			signed.writeTo(request.getHeaders()::set);
+		Enlistment enlisted = Enlistment.enlist(request.getURI());
+		if (enlisted != null) {
+			enlisted.sign(this.signer, request.getMethod().name(), request.getURI(), body)
+				.writeTo(request.getHeaders()::set);
 		}
 		return execution.execute(request, body);
 	}

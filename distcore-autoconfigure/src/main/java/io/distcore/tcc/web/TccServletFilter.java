@@ -2,10 +2,12 @@ package io.distcore.tcc.web;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 
 import io.distcore.tcc.Phase;
 import io.distcore.tcc.TccBinding;
+import io.distcore.tcc.TccDuplicateTryException;
 import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.TccTryRefusedException;
 import jakarta.servlet.FilterChain;
@@ -23,16 +25,21 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * The participant side of TCC over HTTP, in front of everything else the application serves.
  * <ul>
  * <li>{@code POST {path}/confirm} and {@code POST {path}/cancel}: the phase-two endpoint. The signed headers are
- * verified for that phase (400 or 401 problem+json otherwise, and nothing runs); then
+ * verified for that phase, method, path and body (400 or 401 problem+json otherwise, and nothing runs); then
  * {@link TccParticipant#complete} runs: 200 when it returned (the phase ran now, had run before, or was an empty
  * rollback), 500 problem+json when it threw, which the coordinator retries.</li>
  * <li>Any other request carrying a {@code Distcore-Tcc-*} header: the headers are verified for the TRY phase and
- * the request runs with the branch bound ({@link TccBinding#bind(TccBinding.InboundBranch)}), so the
- * {@code @TccAction} it reaches runs the try as that branch. A request whose headers do not verify gets 400 or
- * 401 and does not run at all: a forged xid could otherwise plant barrier rows that block real tries. A try the
- * barrier refuses ({@link TccTryRefusedException}) answers 409 problem+json when no handler of the application
- * turned it into a response first.</li>
+ * the request's method, path with query, and body, and the request runs with the branch bound
+ * ({@link TccBinding#bind(TccBinding.InboundBranch)}), so the {@code @TccAction} it reaches runs the try as that
+ * branch. A request whose headers do not verify gets 400 or 401 and does not run at all: a forged xid could
+ * otherwise plant barrier rows that block real tries, and headers captured from one try could otherwise reserve
+ * something else. A try the barrier refuses ({@link TccTryRefusedException}) answers 409 problem+json, and a
+ * repeated try of a branch whose try already ran ({@link TccDuplicateTryException}) 410 problem+json, when no
+ * handler of the application turned them into a response first.</li>
  * </ul>
+ * The body of a request with TCC headers is read whole before anything runs, to check its digest: one longer
+ * than {@code maxBodySize} answers 413 problem+json. The application then reads it from memory; form parameters
+ * of a URL-encoded body are parsed from it too, multipart bodies are not supported.
  * The branch is bound only on the thread serving the request (not during async dispatches); the participant's
  * own outgoing calls are not enlisted in anything. Without a {@link TccParticipant} bean the phase-two paths are
  * not served here.
@@ -51,20 +58,26 @@ public final class TccServletFilter extends OncePerRequestFilter {
 
 	private final String cancelPath;
 
+	private final int maxBodySize;
+
 	/**
 	 * @param signer verifies the headers
 	 * @param participant runs phase two
 	 * @param path the phase-two base path, {@code distcore.tcc.participant.path}
+	 * @param maxBodySize largest body of a request with TCC headers, {@code distcore.tcc.security.max-body-size}
 	 */
-	public TccServletFilter(TccSigner signer, ObjectProvider<TccParticipant> participant, String path) {
+	public TccServletFilter(TccSigner signer, ObjectProvider<TccParticipant> participant, String path,
+			int maxBodySize) {
 		Assert.notNull(signer, "signer must not be null");
 		Assert.notNull(participant, "participant must not be null");
 		Assert.isTrue(path != null && path.startsWith("/"), "path must start with '/'");
+		Assert.isTrue(maxBodySize >= 0, "maxBodySize must not be negative");
 		String base = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
 		this.signer = signer;
 		this.participant = participant;
 		this.confirmPath = base + "/confirm";
 		this.cancelPath = base + "/cancel";
+		this.maxBodySize = maxBodySize;
 	}
 
 	@Override
@@ -82,20 +95,29 @@ public final class TccServletFilter extends OncePerRequestFilter {
 			chain.doFilter(request, response);
 			return;
 		}
-		TccBinding.InboundBranch branch = verify(request, response, Phase.TRY);
+		byte[] body = readBody(request, response);
+		if (body == null) {
+			return;
+		}
+		TccBinding.InboundBranch branch = verify(request, response, Phase.TRY, body);
 		if (branch == null) {
 			return;
 		}
 		try (TccBinding.Scope scope = TccBinding.bind(branch)) {
-			chain.doFilter(request, response);
+			chain.doFilter(new BufferedBodyRequest(request, body), response);
 		}
 		catch (ServletException | IOException | RuntimeException ex) {
-			TccTryRefusedException refused = refusal(ex);
-			if (refused == null || response.isCommitted()) {
+			RuntimeException answered = cause(ex, TccTryRefusedException.class, TccDuplicateTryException.class);
+			if (answered == null || response.isCommitted()) {
 				throw ex;
 			}
 			response.reset();
-			Problems.write(response, 409, "TCC try refused", refused.getMessage());
+			if (answered instanceof TccDuplicateTryException) {
+				Problems.write(response, 410, TccTryRefusedHandler.DUPLICATE_TITLE, answered.getMessage());
+			}
+			else {
+				Problems.write(response, 409, TccTryRefusedHandler.REFUSED_TITLE, answered.getMessage());
+			}
 		}
 	}
 
@@ -106,7 +128,11 @@ public final class TccServletFilter extends OncePerRequestFilter {
 			Problems.write(response, 405, "Method Not Allowed", "Phase-two calls are POST requests");
 			return;
 		}
-		TccBinding.InboundBranch branch = verify(request, response, phase);
+		byte[] body = readBody(request, response);
+		if (body == null) {
+			return;
+		}
+		TccBinding.InboundBranch branch = verify(request, response, phase, body);
 		if (branch == null) {
 			return;
 		}
@@ -130,14 +156,12 @@ public final class TccServletFilter extends OncePerRequestFilter {
 	/**
 	 * The verified branch, or {@code null} after answering the refusal.
 	 */
-	private TccBinding.InboundBranch verify(HttpServletRequest request, HttpServletResponse response, Phase phase)
-			throws IOException {
-		String xid = request.getHeader(TccHeaders.XID);
-		String branchId = request.getHeader(TccHeaders.BRANCH);
-		TccSigner.Verdict verdict = this.signer.verify(xid, branchId, request.getHeader(TccHeaders.TIMESTAMP),
-				request.getHeader(TccHeaders.SIGNATURE), phase);
+	private TccBinding.InboundBranch verify(HttpServletRequest request, HttpServletResponse response, Phase phase,
+			byte[] body) throws IOException {
+		TccSigner.Presented presented = TccSigner.Presented.from(request::getHeader);
+		TccSigner.Verdict verdict = this.signer.verify(presented, phase, targets(request, body));
 		if (verdict == TccSigner.Verdict.VALID) {
-			return new TccBinding.InboundBranch(xid, branchId);
+			return new TccBinding.InboundBranch(presented.xid(), presented.branchId());
 		}
 		// Header values are the caller's: never logged, never echoed.
 		if (logger.isWarnEnabled()) {
@@ -146,6 +170,37 @@ public final class TccServletFilter extends OncePerRequestFilter {
 		}
 		Problems.write(response, verdict.status(), (verdict.status() == 400) ? "Bad Request" : "Unauthorized",
 				verdict.reason());
+		return null;
+	}
+
+	/**
+	 * What the sender may have signed: the path as received, and, behind a context path (a load balancer's
+	 * instance prefix), the path within the application, which is what an initiator writes for a load-balanced
+	 * service and the coordinator for phase two.
+	 */
+	private static List<TccSigner.Target> targets(HttpServletRequest request, byte[] body) {
+		String method = request.getMethod();
+		String uri = request.getRequestURI();
+		String query = request.getQueryString();
+		TccSigner.Target received = TccSigner.Target.of(method, uri, query, body);
+		String contextPath = request.getContextPath();
+		if (contextPath.isEmpty() || !uri.startsWith(contextPath)) {
+			return List.of(received);
+		}
+		return List.of(received, TccSigner.Target.of(method, uri.substring(contextPath.length()), query, body));
+	}
+
+	/**
+	 * The whole body, or {@code null} after answering 413 when it is longer than the limit.
+	 */
+	private byte[] readBody(HttpServletRequest request, HttpServletResponse response) throws IOException {
+		byte[] body = (request.getContentLengthLong() > this.maxBodySize) ? null
+				: request.getInputStream().readNBytes(this.maxBodySize + 1);
+		if (body != null && body.length <= this.maxBodySize) {
+			return body;
+		}
+		Problems.write(response, 413, "Content Too Large", "A request with TCC headers must have a body of at most "
+				+ this.maxBodySize + " bytes (distcore.tcc.security.max-body-size): its digest is checked");
 		return null;
 	}
 
@@ -162,13 +217,17 @@ public final class TccServletFilter extends OncePerRequestFilter {
 
 	private static boolean hasTccHeader(HttpServletRequest request) {
 		return request.getHeader(TccHeaders.XID) != null || request.getHeader(TccHeaders.BRANCH) != null
-				|| request.getHeader(TccHeaders.TIMESTAMP) != null || request.getHeader(TccHeaders.SIGNATURE) != null;
+				|| request.getHeader(TccHeaders.TIMESTAMP) != null || request.getHeader(TccHeaders.SIGNATURE) != null
+				|| request.getHeader(TccHeaders.BODY_DIGEST) != null;
 	}
 
-	private static TccTryRefusedException refusal(Throwable failure) {
+	@SafeVarargs
+	private static RuntimeException cause(Throwable failure, Class<? extends RuntimeException>... types) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof TccTryRefusedException refused) {
-				return refused;
+			for (Class<? extends RuntimeException> type : types) {
+				if (type.isInstance(cause)) {
+					return (RuntimeException) cause;
+				}
 			}
 			if (cause.getCause() == cause) {
 				break;

@@ -12,8 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.distcore.loadbalancer.web.LoadBalancerInterceptor;
+import io.distcore.tcc.Phase;
 import io.distcore.tcc.TccException;
 import io.distcore.tcc.e2e.TccShop.Faults;
+import io.distcore.tcc.web.TccClientInterceptor;
+import io.distcore.tcc.web.TccSigner;
 import io.distcore.test.Http;
 import io.distcore.test.JdbcEndpoint;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.HttpServerErrorException;
+import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -204,6 +209,75 @@ abstract class AbstractTccEndToEndTests {
 	}
 
 	/**
+	 * The stock commits a try and its reply is lost (a 500 after the commit); the load balancer, retrying
+	 * non-idempotent calls, sends the same branch's try to the other stock instance, whose barrier finds it already
+	 * tried. That answer is not the refusal (409) but 410: the initiator's method fails, the transaction is
+	 * cancelled, and the cancel releases what the first try froze.
+	 */
+	@Test
+	void aTryWhoseReplyIsLostAndRetriedByTheBalancerIsNotARefusalAndIsCancelled() {
+		stock("A1", 10);
+		ConfigurableApplicationContext secondStock = startStock(0);
+		try {
+			close(this.orderService);
+			this.orderService = startOrders("distcore.loadbalancer.services.stock.urls=http://127.0.0.1:" + this.stockPort
+					+ ",http://127.0.0.1:" + port(secondStock), "distcore.loadbalancer.services.stock.retry.max-retries=1",
+					"distcore.loadbalancer.services.stock.retry.non-idempotent=true",
+					"distcore.loadbalancer.services.stock.retry.statuses=500");
+			RestClient balanced = RestClient.builder()
+				.baseUrl("http://stock")
+				.requestInterceptor(this.orderService.getBean(TccClientInterceptor.class))
+				.requestInterceptor(this.orderService.getBean(LoadBalancerInterceptor.class))
+				.build();
+			Faults.lostReply = 1;
+			assertThatExceptionOfType(HttpClientErrorException.class)
+				.isThrownBy(() -> flow().placeVia(balanced, "o1", "A1", 3))
+				.satisfies((ex) -> assertThat(ex.getStatusCode().value()).isEqualTo(410))
+				.satisfies((ex) -> assertThat(ex.getResponseBodyAsString()).contains("TCC try already ran"));
+			awaitUntil(() -> "CANCELLED".equals(status("o1")), "order cancelled");
+			awaitStock("A1", 10, 0, 0);
+			awaitLogFinished();
+			assertEachPhaseRanOnce();
+			assertThat(count("select count(*) from " + this.participantBarrier + " where phase = 'TRY' and origin = 'TRY'"))
+				.isOne();
+		}
+		finally {
+			close(secondStock);
+		}
+	}
+
+	/**
+	 * A try's headers, as captured from the wire, replayed within the skew window with a larger quantity, for
+	 * another SKU, or with another method: each is refused and changes no row. The very same request is still
+	 * accepted, so the refusals come from what was changed.
+	 */
+	@Test
+	void capturedTryHeadersReplayedForAnotherQuantitySkuOrMethodChangeNothing() {
+		stock("A1", 10);
+		stock("B1", 10);
+		// A real order first: the barrier table exists, and the signing below is the clients' own.
+		flow().place("o0", "A1", 1);
+		String signedPath = "/stock/A1/reservations?quantity=1";
+		String base = "http://127.0.0.1:" + this.stockPort;
+		TccSigner signer = TccSigner.of(SECRET, Duration.ofMinutes(5), java.time.Clock.systemUTC());
+		Map<String, String> captured = new java.util.LinkedHashMap<>();
+		signer.sign("captured-xid", "1", Phase.TRY,
+				TccSigner.Target.of("POST", java.net.URI.create(base + signedPath), new byte[0]))
+			.writeTo(captured::put);
+		for (String[] replay : new String[][] { { "POST", "/stock/A1/reservations?quantity=1000" },
+				{ "POST", "/stock/B1/reservations?quantity=1" }, { "PUT", signedPath } }) {
+			Http.Response response = Http.send(replay[0], base + replay[1], "", captured);
+			assertThat(response.status()).as("%s %s", (Object[]) replay).isEqualTo(401);
+		}
+		assertThat(Http.send("POST", base + signedPath, "{\"quantity\":1000}", captured).status()).isEqualTo(401);
+		assertStock("A1", 9, 0, 1);
+		assertStock("B1", 10, 0, 0);
+		assertThat(count("select count(*) from " + this.participantBarrier + " where xid = 'captured-xid'")).isZero();
+		assertThat(Http.send("POST", base + signedPath, "", captured).status()).isEqualTo(204);
+		assertStock("A1", 8, 1, 1);
+	}
+
+	/**
 	 * 200 orders of one unit from 16 threads against a stock of 50, with failed and slow tries, replies lost after
 	 * the participant committed, and failing confirms and cancels: every order ends CONFIRMED or CANCELLED and the
 	 * books balance.
@@ -273,13 +347,14 @@ abstract class AbstractTccEndToEndTests {
 			.run();
 	}
 
-	private ConfigurableApplicationContext startOrders() {
+	private ConfigurableApplicationContext startOrders(String... more) {
 		return new SpringApplicationBuilder(TccShop.OrderService.class).web(WebApplicationType.SERVLET)
 			.properties(common())
 			.properties("server.port=0", "spring.application.name=orders",
 					"shop.stock-url=http://127.0.0.1:" + this.stockPort,
 					"distcore.tcc.barrier-table=" + this.initiatorBarrier,
 					"distcore.tcc.table-prefix=" + this.initiatorPrefix)
+			.properties(more)
 			.run();
 	}
 

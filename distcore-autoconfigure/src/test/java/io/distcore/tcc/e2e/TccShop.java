@@ -241,8 +241,14 @@ final class TccShop {
 
 		@TccTransaction
 		public void place(String orderId, String sku, int quantity) {
+			placeVia(this.stock, orderId, sku, quantity);
+		}
+
+		/** Like {@link #place}, the stock reached through {@code stock} (a load-balanced client, say). */
+		@TccTransaction
+		public void placeVia(RestClient stock, String orderId, String sku, int quantity) {
 			this.orders.create(orderId, sku, quantity);
-			this.stock.post().uri("/stock/{sku}/reservations?quantity={quantity}", sku, quantity).retrieve().toBodilessEntity();
+			stock.post().uri("/stock/{sku}/reservations?quantity={quantity}", sku, quantity).retrieve().toBodilessEntity();
 		}
 
 		@TccTransaction(timeout = "1s")

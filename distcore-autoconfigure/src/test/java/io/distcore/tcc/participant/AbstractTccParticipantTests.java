@@ -24,6 +24,7 @@ import io.distcore.tcc.TccBinding;
 import io.distcore.tcc.TccBinding.ActiveTransaction;
 import io.distcore.tcc.TccBinding.InboundBranch;
 import io.distcore.tcc.TccContext;
+import io.distcore.tcc.TccDuplicateTryException;
 import io.distcore.tcc.TccException;
 import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.TccTryRefusedException;
@@ -154,6 +155,64 @@ abstract class AbstractTccParticipantTests {
 			assertThatExceptionOfType(TccTryRefusedException.class)
 				.isThrownBy(() -> inbound(xid, "7", () -> context.getBean(Inventory.class).reserve("C3", 1, List.of())));
 			assertThat(allEffects(xid)).isEmpty();
+		});
+	}
+
+	/**
+	 * A load balancer that retries a try whose reply was lost delivers the same branch's try again: that is not a
+	 * refusal (the first try reserved), and the business code must not run twice.
+	 */
+	@Test
+	void aRepeatedTryIsADuplicateNotARefusalAndRunsNothing() {
+		run((context) -> {
+			String xid = xid();
+			Inventory inventory = context.getBean(Inventory.class);
+			inbound(xid, "1", () -> inventory.reserve("K1", 2, List.of()));
+			assertThatExceptionOfType(TccDuplicateTryException.class)
+				.isThrownBy(() -> inbound(xid, "1", () -> inventory.reserve("K1", 2, List.of())))
+				.isNotInstanceOf(TccTryRefusedException.class)
+				.satisfies((ex) -> assertThat(ex.getBranchId()).isEqualTo("1"));
+			assertThat(effects(xid, "1", "TRY")).containsExactly("K1x2");
+			TccParticipant participant = context.getBean(TccParticipant.class);
+			participant.complete(xid, "1", Phase.CANCEL);
+			assertThat(effects(xid, "1", "CANCEL")).containsExactly("K1x2 note=R-K1");
+			// Still a duplicate once cancelled: the row says a try wrote it, not an empty rollback.
+			assertThatExceptionOfType(TccDuplicateTryException.class)
+				.isThrownBy(() -> inbound(xid, "1", () -> inventory.reserve("K1", 2, List.of())));
+			assertThat(effects(xid, "1", "TRY")).hasSize(1);
+		});
+	}
+
+	/**
+	 * The retry arrives while the first try is still running (the caller's read timeout was shorter than the try):
+	 * it waits for the first try's row, then is a duplicate if that try committed.
+	 */
+	@Test
+	void aRepeatedTryWaitingForTheFirstIsADuplicateOnceTheFirstCommits() throws Exception {
+		run((context) -> {
+			String xid = xid();
+			Hooks hooks = context.getBean(Hooks.class);
+			hooks.entered = new CountDownLatch(1);
+			hooks.release = new CountDownLatch(1);
+			Inventory inventory = context.getBean(Inventory.class);
+			ExecutorService threads = Executors.newFixedThreadPool(2);
+			try {
+				Future<Object> first = threads.submit(() -> inbound(xid, "1", () -> inventory.reserve("L2", 1, List.of())));
+				assertThat(hooks.entered.await(30, TimeUnit.SECONDS)).isTrue();
+				Future<Object> repeated = threads.submit(() -> inbound(xid, "1", () -> inventory.reserve("L2", 1, List.of())));
+				Thread.sleep(300);
+				hooks.release.countDown();
+				assertThat(first.get(60, TimeUnit.SECONDS)).isEqualTo("reserved L2");
+				assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+					.isThrownBy(() -> repeated.get(60, TimeUnit.SECONDS))
+					.withCauseInstanceOf(TccDuplicateTryException.class);
+			}
+			finally {
+				hooks.release.countDown();
+				hooks.entered = null;
+				threads.shutdownNow();
+			}
+			assertThat(effects(xid, "1", "TRY")).containsExactly("L2x1");
 		});
 	}
 
@@ -342,8 +401,8 @@ abstract class AbstractTccParticipantTests {
 							try {
 								return inbound(xid, branch, () -> inventory.reserve("S" + branch, 1, List.of()));
 							}
-							catch (TccTryRefusedException ex) {
-								return "refused";
+							catch (TccTryRefusedException | TccDuplicateTryException ex) {
+								return "refused or repeated";
 							}
 						});
 					}

@@ -77,7 +77,8 @@ class TccSecretTests {
 	void insecureDevelopmentStartsWithoutASecretAndWarnsOnce(CapturedOutput output) {
 		try (ConfigurableApplicationContext context = run(ActionApp.class,
 				"distcore.tcc.security.insecure-development=true")) {
-			assertThat(context.getBean(TccSigner.class).sign("x", "1", io.distcore.tcc.Phase.TRY)).isNotNull();
+			assertThat(context.getBean(TccSigner.class).sign("x", "1", io.distcore.tcc.Phase.TRY,
+					TccSigner.Target.of("POST", "/", null, new byte[0]))).isNotNull();
 		}
 		assertThat(output.getAll().lines().filter((line) -> line.contains(" WARN ")
 				&& line.contains("distcore.tcc.security.insecure-development=true"))).hasSize(1);

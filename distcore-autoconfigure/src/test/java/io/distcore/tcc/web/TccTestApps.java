@@ -13,6 +13,7 @@ import io.distcore.tcc.Phase;
 import io.distcore.tcc.TccBinding;
 import io.distcore.tcc.TccBinding.ActiveTransaction;
 import io.distcore.tcc.TccBinding.InboundBranch;
+import io.distcore.tcc.TccDuplicateTryException;
 import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.TccTryRefusedException;
 import io.distcore.tcc.autoconfigure.TccAutoConfiguration;
@@ -46,9 +47,15 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
@@ -109,9 +116,14 @@ final class TccTestApps {
 		@Bean
 		FilterRegistrationBean<Filter> refusingFilter() {
 			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>((request, response, chain) -> {
-				if (((HttpServletRequest) request).getRequestURI().equals("/refused-in-filter")) {
+				String uri = ((HttpServletRequest) request).getRequestURI();
+				if (uri.equals("/refused-in-filter")) {
 					InboundBranch branch = TccBinding.currentInbound();
 					throw new TccTryRefusedException(branch.xid(), branch.branchId());
+				}
+				if (uri.equals("/repeated-in-filter")) {
+					InboundBranch branch = TccBinding.currentInbound();
+					throw new TccDuplicateTryException(branch.xid(), branch.branchId());
 				}
 				chain.doFilter(request, response);
 			});
@@ -136,10 +148,37 @@ final class TccTestApps {
 			return "reserved";
 		}
 
+		/**
+		 * Records what it was asked for: method, SKU, quantity (a query or form parameter) and body.
+		 */
+		@RequestMapping(path = "/reserve/{sku}", method = { RequestMethod.POST, RequestMethod.PUT })
+		String reserveSku(HttpServletRequest request, @PathVariable String sku,
+				@RequestParam(defaultValue = "1") int quantity, @RequestBody(required = false) String body) {
+			InboundBranch branch = TccBinding.currentInbound();
+			String what = request.getMethod() + " " + sku + " x" + quantity + " body=" + body;
+			this.seen.add(((branch != null) ? branch.xid() + "/" + branch.branchId() : NO_BRANCH) + " " + what);
+			return what;
+		}
+
+		/** A form post: the quantity comes from the URL-encoded body the TCC filter has already read. */
+		@PostMapping(path = "/reserve-form/{sku}", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+		String reserveForm(@PathVariable String sku, @RequestParam int quantity, @RequestParam String note) {
+			InboundBranch branch = TccBinding.currentInbound();
+			String what = "FORM " + sku + " x" + quantity + " note=" + note;
+			this.seen.add(((branch != null) ? branch.xid() + "/" + branch.branchId() : NO_BRANCH) + " " + what);
+			return what;
+		}
+
 		@PostMapping("/refuse")
 		String refuse() {
 			InboundBranch branch = TccBinding.currentInbound();
 			throw new TccTryRefusedException(branch.xid(), branch.branchId());
+		}
+
+		@PostMapping("/repeated")
+		String repeated() {
+			InboundBranch branch = TccBinding.currentInbound();
+			throw new TccDuplicateTryException(branch.xid(), branch.branchId());
 		}
 
 	}

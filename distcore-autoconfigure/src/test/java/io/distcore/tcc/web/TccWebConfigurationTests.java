@@ -45,6 +45,18 @@ class TccWebConfigurationTests {
 	}
 
 	@Test
+	void aMaxBodySizeOutOfBoundsFailsNamingTheProperty() {
+		for (String size : new String[] { "-1B", "257MB" }) {
+			this.runner.withPropertyValues("distcore.tcc.security.max-body-size=" + size)
+				.run((context) -> assertThat(context).hasFailed()
+					.getFailure()
+					.rootCause()
+					.hasMessageContaining("distcore.tcc.security.max-body-size")
+					.hasMessageContaining("must be between 0B and 256MB"));
+		}
+	}
+
+	@Test
 	void startsWithoutWebFluxOrSpringsHttpClients() {
 		this.runner.withClassLoader(new FilteredClassLoader(WebClient.class))
 			.run((context) -> assertThat(context).hasNotFailed()

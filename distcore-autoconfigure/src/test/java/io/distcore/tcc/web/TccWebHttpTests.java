@@ -245,20 +245,21 @@ class TccWebHttpTests {
 
 	@Test
 	void businessCallsWithBadHeadersGetRejectedAndDoNotRun() throws Exception {
-		TccSigner.Signed good = this.signer.sign("xid-attack", "1", Phase.TRY);
+		String reserve = firstUrl + "/reserve";
+		TccSigner.Signed good = sign(this.signer, "xid-attack", "1", Phase.TRY, reserve);
 		TccSigner otherSecret = TccSigner.of(TccTestApps.newSecret(), Duration.ofMinutes(5), Clock.systemUTC());
 		TccSigner past = TccSigner.of(SECRET, Duration.ofMinutes(5), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-6)));
 		TccSigner future = TccSigner.of(SECRET, Duration.ofMinutes(5), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(6)));
 		List<Map<String, String>> attacks = new ArrayList<>();
 		attacks.add(Map.of(TccHeaders.XID, "xid-attack"));
 		attacks.add(Map.of(TccHeaders.XID, "xid-attack", TccHeaders.BRANCH, "1"));
-		attacks.add(headers(new TccSigner.Signed("xid-attack", "1", good.timestamp(), "AAAA")));
-		attacks.add(headers(new TccSigner.Signed("xid-forged", "1", good.timestamp(), good.signature())));
-		attacks.add(headers(new TccSigner.Signed("xid-attack", "2", good.timestamp(), good.signature())));
-		attacks.add(headers(otherSecret.sign("xid-attack", "1", Phase.TRY)));
-		attacks.add(headers(past.sign("xid-attack", "1", Phase.TRY)));
-		attacks.add(headers(future.sign("xid-attack", "1", Phase.TRY)));
-		attacks.add(headers(this.signer.sign("xid-attack", "1", Phase.CONFIRM)));
+		attacks.add(headers(new TccSigner.Signed("xid-attack", "1", good.timestamp(), "AAAA", good.bodyDigest())));
+		attacks.add(headers(new TccSigner.Signed("xid-forged", "1", good.timestamp(), good.signature(), good.bodyDigest())));
+		attacks.add(headers(new TccSigner.Signed("xid-attack", "2", good.timestamp(), good.signature(), good.bodyDigest())));
+		attacks.add(signed(otherSecret, "xid-attack", "1", Phase.TRY, reserve));
+		attacks.add(signed(past, "xid-attack", "1", Phase.TRY, reserve));
+		attacks.add(signed(future, "xid-attack", "1", Phase.TRY, reserve));
+		attacks.add(signed(this.signer, "xid-attack", "1", Phase.CONFIRM, reserve));
 		attacks.add(Map.of(TccHeaders.SIGNATURE, good.signature()));
 		for (Map<String, String> attack : attacks) {
 			HttpResponse<String> response = post(firstUrl + "/reserve", attack);
@@ -267,7 +268,7 @@ class TccWebHttpTests {
 					(type) -> assertThat(type).startsWith("application/problem+json"));
 		}
 		HttpResponse<String> malformed = post(firstUrl + "/reserve",
-				headers(new TccSigner.Signed("xid with spaces", "1", good.timestamp(), good.signature())));
+				headers(new TccSigner.Signed("xid with spaces", "1", good.timestamp(), good.signature(), good.bodyDigest())));
 		assertThat(malformed.statusCode()).isEqualTo(400);
 		assertThat(seen()).isEmpty();
 		HttpResponse<String> valid = post(firstUrl + "/reserve", headers(good));
@@ -275,17 +276,204 @@ class TccWebHttpTests {
 		assertThat(seen()).containsExactly("xid-attack/1");
 	}
 
+	/**
+	 * Headers captured from a real try (a proxy's log, a participant forwarding them) replayed within the skew
+	 * window: on another path, with another method, query or body, they authorize nothing. The very same request
+	 * still verifies (the barrier is what runs it at most once), which shows the refusals come from the change.
+	 */
+	@Test
+	void capturedTryHeadersReplayedOnAnotherPathMethodQueryOrBodyAreRefusedAndRunNothing() throws Exception {
+		Map<String, String> captured = new java.util.concurrent.ConcurrentHashMap<>();
+		RestClient client = initiator.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class)
+			.clone()
+			.requestInterceptor((request, body, execution) -> {
+				request.getHeaders().forEach((name, values) -> {
+					if (name.toLowerCase(java.util.Locale.ROOT).startsWith("distcore-tcc-")) {
+						captured.put(name, values.get(0));
+					}
+				});
+				return execution.execute(request, body);
+			})
+			.build();
+		RecordingTransaction transaction = new RecordingTransaction();
+		try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+			assertThat(client.post()
+				.uri("http://inventory/reserve/A1?quantity=1")
+				.contentType(org.springframework.http.MediaType.TEXT_PLAIN)
+				.body("one unit")
+				.retrieve()
+				.body(String.class)).isEqualTo("POST A1 x1 body=one unit");
+		}
+		assertThat(captured.keySet()).containsExactlyInAnyOrder(TccHeaders.XID, TccHeaders.BRANCH,
+				TccHeaders.TIMESTAMP, TccHeaders.SIGNATURE, TccHeaders.BODY_DIGEST);
+		clear();
+		for (String[] replay : new String[][] { { "POST", "/reserve/B2?quantity=1", "one unit" },
+				{ "POST", "/reserve/A1?quantity=1000", "one unit" }, { "POST", "/reserve/A1", "one unit" },
+				{ "PUT", "/reserve/A1?quantity=1", "one unit" }, { "POST", "/reserve/A1?quantity=1", "1000 units" },
+				{ "POST", "/reserve/A1?quantity=1", "" }, { "POST", "/reserve", "one unit" } }) {
+			for (String instance : List.of(firstUrl, "http://127.0.0.1:" + TccTestApps.port(second))) {
+				HttpResponse<String> response = send(replay[0], instance + replay[1], replay[2], captured);
+				assertThat(response.statusCode()).as("%s %s %s", (Object[]) replay).isEqualTo(401);
+				assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+						(type) -> assertThat(type).startsWith("application/problem+json"));
+			}
+		}
+		assertThat(seen()).isEmpty();
+		HttpResponse<String> same = send("POST", firstUrl + "/reserve/A1?quantity=1", "one unit", captured);
+		assertThat(same.statusCode()).isEqualTo(200);
+		assertThat(seen()).containsExactly(transaction.xid + "/1 POST A1 x1 body=one unit");
+	}
+
+	@Test
+	void capturedPhaseTwoHeadersDoNotAuthorizeTheOtherPhaseOrABody() throws Exception {
+		String confirm = firstUrl + "/distcore/tcc/confirm";
+		Map<String, String> captured = signed(this.signer, "xid-c2", "1", Phase.CONFIRM, confirm);
+		assertThat(send("POST", confirm, "extra", captured).statusCode()).isEqualTo(401);
+		assertThat(send("POST", firstUrl + "/distcore/tcc/cancel", "", captured).statusCode()).isEqualTo(401);
+		assertThat(send("POST", firstUrl + "/reserve", "", captured).statusCode()).isEqualTo(401);
+		assertThat(first.getBean(RecordingParticipant.class).completed).isEmpty();
+		assertThat(seen()).isEmpty();
+		assertThat(send("POST", confirm, "", captured).statusCode()).isEqualTo(200);
+		assertThat(first.getBean(RecordingParticipant.class).completed).containsExactly("xid-c2/1/CONFIRM");
+	}
+
+	@Test
+	void signedCallsWithBodiesAndQueriesReachTheApplicationUnchangedFromEveryClient() {
+		RestClient client = initiator.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class).build();
+		RestTemplate restTemplate = initiator.getBean("loadBalancedRestTemplate", RestTemplate.class);
+		WebClient webClient = initiator.getBean("loadBalancedWebClientBuilder", WebClient.Builder.class).build();
+		WebClient plainWebClient = initiator.getBean("plainLoadBalancedWebClientBuilder", WebClient.Builder.class)
+			.build();
+		// Not ASCII: the digest is over the bytes each client sends (UTF-8 for JSON).
+		String json = "{\"quantity\":2,\"note\":\"caf\u00e9\"}";
+		org.springframework.http.HttpHeaders jsonHeaders = new org.springframework.http.HttpHeaders();
+		jsonHeaders.setContentType(org.springframework.http.MediaType.APPLICATION_JSON);
+		org.springframework.util.LinkedMultiValueMap<String, String> form = new org.springframework.util.LinkedMultiValueMap<>();
+		form.add("quantity", "3");
+		form.add("note", "caf\u00e9 & more");
+		RecordingTransaction transaction = new RecordingTransaction();
+		List<String> answers = new ArrayList<>();
+		try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+			answers.add(client.post()
+				.uri("http://inventory/reserve/{sku}?quantity=2", "A 1")
+				.contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+				.body(json)
+				.retrieve()
+				.body(String.class));
+			answers.add(restTemplate.exchange("http://inventory/reserve/B2?quantity=2",
+					org.springframework.http.HttpMethod.PUT, new org.springframework.http.HttpEntity<>(json, jsonHeaders), String.class)
+				.getBody());
+			answers.add(webClient.post()
+				.uri("http://inventory/reserve/C3?quantity=2")
+				.contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+				.bodyValue(json)
+				.retrieve()
+				.bodyToMono(String.class)
+				.block());
+			answers.add(plainWebClient.post()
+				.uri("http://inventory/reserve/D4?quantity=2")
+				.bodyValue(json)
+				.retrieve()
+				.bodyToMono(String.class)
+				.block());
+			answers.add(webClient.post().uri("http://inventory/reserve/E5").retrieve().bodyToMono(String.class).block());
+			answers.add(client.post().uri("http://inventory/reserve-form/F6").body(form).retrieve().body(String.class));
+			answers.add(webClient.post()
+				.uri("http://inventory/reserve-form/G7")
+				.body(org.springframework.web.reactive.function.BodyInserters.fromFormData(form))
+				.retrieve()
+				.bodyToMono(String.class)
+				.block());
+		}
+		// The path was sent encoded (/reserve/A%201) and signed as sent.
+		assertThat(answers).containsExactly("POST A 1 x2 body=" + json, "PUT B2 x2 body=" + json,
+				"POST C3 x2 body=" + json, "POST D4 x2 body=" + json, "POST E5 x1 body=null",
+				"FORM F6 x3 note=caf\u00e9 & more", "FORM G7 x3 note=caf\u00e9 & more");
+		assertThat(transaction.enlisted).containsOnly("http http://inventory").hasSize(7);
+		// Each ran as its branch: signed headers that verified, not a call let through without them.
+		assertThat(seen()).hasSize(7).allSatisfy((entry) -> assertThat(entry).startsWith(transaction.xid + "/"));
+	}
+
+	/**
+	 * A balancer instance with a path prefix ({@code http://host:port/inv}) reaches a participant whose context path
+	 * that is: the initiator signed the path it wrote, the participant accepts it as the path within its context.
+	 */
+	@Test
+	void anInstancePrefixThatIsTheParticipantsContextPathStillVerifies() throws Exception {
+		try (ConfigurableApplicationContext prefixed = TccTestApps.startParticipant("prefixed", SECRET,
+				"server.servlet.context-path=/inv");
+				ConfigurableApplicationContext caller = TccTestApps.startInitiator(SECRET,
+						"distcore.loadbalancer.services.prefixed.urls=http://127.0.0.1:" + TccTestApps.port(prefixed)
+								+ "/inv")) {
+			RestClient client = caller.getBean("loadBalancedRestClientBuilder", RestClient.Builder.class).build();
+			RecordingTransaction transaction = new RecordingTransaction();
+			try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+				assertThat(client.post().uri("http://prefixed/reserve/A1?quantity=2").body("two").retrieve().body(String.class))
+					.isEqualTo("POST A1 x2 body=two");
+			}
+			caller.getBean(HttpBranchTransport.class).deliver(transaction.xid, "1", "http://prefixed", Phase.CONFIRM);
+			assertThat(prefixed.getBean(InventoryController.class).seen)
+				.containsExactly(transaction.xid + "/1 POST A1 x2 body=two");
+			assertThat(prefixed.getBean(RecordingParticipant.class).completed)
+				.containsExactly(transaction.xid + "/1/CONFIRM");
+		}
+	}
+
+	@Test
+	void aBodyOverTheLimitIsRefusedOnBothSides() throws Exception {
+		byte[] large = new byte[1024 * 1024 + 1];
+		java.util.Arrays.fill(large, (byte) 'x');
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(firstUrl + "/reserve/A1"))
+			.timeout(Duration.ofSeconds(30))
+			.POST(HttpRequest.BodyPublishers.ofByteArray(large));
+		signed(this.signer, "xid-big", "1", Phase.TRY, firstUrl + "/reserve/A1").forEach(request::header);
+		HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(413);
+		assertThat(response.body()).contains("distcore.tcc.security.max-body-size");
+		assertThat(seen()).isEmpty();
+		WebClient webClient = initiator.getBean("loadBalancedWebClientBuilder", WebClient.Builder.class).build();
+		RecordingTransaction transaction = new RecordingTransaction();
+		try (TccBinding.Scope scope = TccBinding.bind(transaction)) {
+			assertThatException()
+				.isThrownBy(() -> webClient.post()
+					.uri("http://inventory/reserve/A1")
+					.bodyValue(new String(large, java.nio.charset.StandardCharsets.US_ASCII))
+					.retrieve()
+					.toBodilessEntity()
+					.block())
+				.withStackTraceContaining("distcore.tcc.security.max-body-size");
+		}
+		assertThat(seen()).isEmpty();
+	}
+
+	@Test
+	void aRepeatedTryAnswers410ProblemJsonNotARefusal() throws Exception {
+		HttpResponse<String> response = post(firstUrl + "/repeated",
+				signed(this.signer, "xid-d", "4", Phase.TRY, firstUrl + "/repeated"));
+		assertThat(response.statusCode()).isEqualTo(410);
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("application/problem+json"));
+		assertThat(response.body()).contains("\"status\":410")
+			.contains("TCC try already ran")
+			.contains("\"branch\":\"4\"")
+			.doesNotContain("refused");
+		HttpResponse<String> outsideMvc = post(firstUrl + "/repeated-in-filter",
+				signed(this.signer, "xid-e", "5", Phase.TRY, firstUrl + "/repeated-in-filter"));
+		assertThat(outsideMvc.statusCode()).isEqualTo(410);
+		assertThat(outsideMvc.body()).contains("\"status\":410").contains("TCC try already ran").contains("xid-e");
+	}
+
 	@Test
 	void aBranchDoesNotOutliveItsRequestOnAReusedServerThread() throws Exception {
 		try (ConfigurableApplicationContext single = TccTestApps.startParticipant("single-thread", SECRET,
 				"server.tomcat.threads.max=1", "server.tomcat.threads.min-spare=1")) {
 			String url = "http://127.0.0.1:" + TccTestApps.port(single);
-			assertThat(post(url + "/reserve", headers(this.signer.sign("xid-a", "1", Phase.TRY))).statusCode())
+			assertThat(post(url + "/reserve", signed(this.signer, "xid-a", "1", Phase.TRY, url + "/reserve")).statusCode())
 				.isEqualTo(200);
 			assertThat(post(url + "/reserve", Map.of()).statusCode()).isEqualTo(200);
-			assertThat(post(url + "/refuse", headers(this.signer.sign("xid-b", "1", Phase.TRY))).statusCode())
+			assertThat(post(url + "/refuse", signed(this.signer, "xid-b", "1", Phase.TRY, url + "/refuse")).statusCode())
 				.isEqualTo(409);
-			assertThat(post(url + "/refused-in-filter", headers(this.signer.sign("xid-c", "1", Phase.TRY))).statusCode())
+			assertThat(post(url + "/refused-in-filter", signed(this.signer, "xid-c", "1", Phase.TRY, url + "/refused-in-filter")).statusCode())
 				.isEqualTo(409);
 			assertThat(post(url + "/reserve", Map.of()).statusCode()).isEqualTo(200);
 			assertThat(single.getBean(InventoryController.class).seen).containsExactly("xid-a/1", TccTestApps.NO_BRANCH,
@@ -295,14 +483,14 @@ class TccWebHttpTests {
 
 	@Test
 	void refusedTryAnswers409ProblemJson() throws Exception {
-		HttpResponse<String> response = post(firstUrl + "/refuse", headers(this.signer.sign("xid-r", "7", Phase.TRY)));
+		HttpResponse<String> response = post(firstUrl + "/refuse", signed(this.signer, "xid-r", "7", Phase.TRY, firstUrl + "/refuse"));
 		assertThat(response.statusCode()).isEqualTo(409);
 		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
 				(type) -> assertThat(type).startsWith("application/problem+json"));
 		// Spring MVC's answer, from the advice: it names the branch.
 		assertThat(response.body()).contains("\"status\":409").contains("\"xid\":\"xid-r\"").contains("\"branch\":\"7\"");
 		HttpResponse<String> outsideMvc = post(firstUrl + "/refused-in-filter",
-				headers(this.signer.sign("xid-f", "8", Phase.TRY)));
+				signed(this.signer, "xid-f", "8", Phase.TRY, firstUrl + "/refused-in-filter"));
 		assertThat(outsideMvc.statusCode()).isEqualTo(409);
 		assertThat(outsideMvc.headers().firstValue("Content-Type")).hasValueSatisfying(
 				(type) -> assertThat(type).startsWith("application/problem+json"));
@@ -315,22 +503,22 @@ class TccWebHttpTests {
 		String confirm = firstUrl + "/distcore/tcc/confirm";
 		String cancel = firstUrl + "/distcore/tcc/cancel";
 		assertThat(post(confirm, Map.of()).statusCode()).isEqualTo(401);
-		assertThat(post(confirm, headers(this.signer.sign("xid-p", "1", Phase.TRY))).statusCode()).isEqualTo(401);
-		assertThat(post(confirm, headers(this.signer.sign("xid-p", "1", Phase.CANCEL))).statusCode()).isEqualTo(401);
-		assertThat(post(cancel, headers(this.signer.sign("xid-p", "1", Phase.CONFIRM))).statusCode()).isEqualTo(401);
+		assertThat(post(confirm, signed(this.signer, "xid-p", "1", Phase.TRY, confirm)).statusCode()).isEqualTo(401);
+		assertThat(post(confirm, signed(this.signer, "xid-p", "1", Phase.CANCEL, confirm)).statusCode()).isEqualTo(401);
+		assertThat(post(cancel, signed(this.signer, "xid-p", "1", Phase.CONFIRM, cancel)).statusCode()).isEqualTo(401);
 		TccSigner past = TccSigner.of(SECRET, Duration.ofMinutes(5), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-6)));
-		assertThat(post(confirm, headers(past.sign("xid-p", "1", Phase.CONFIRM))).statusCode()).isEqualTo(401);
+		assertThat(post(confirm, signed(past, "xid-p", "1", Phase.CONFIRM, confirm)).statusCode()).isEqualTo(401);
 		HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(confirm)).GET().build(),
 				HttpResponse.BodyHandlers.ofString());
 		assertThat(get.statusCode()).isEqualTo(405);
 		assertThat(participant.completed).isEmpty();
 
-		assertThat(post(confirm, headers(this.signer.sign("xid-p", "1", Phase.CONFIRM))).statusCode()).isEqualTo(200);
-		assertThat(post(cancel, headers(this.signer.sign("xid-p", "2", Phase.CANCEL))).statusCode()).isEqualTo(200);
+		assertThat(post(confirm, signed(this.signer, "xid-p", "1", Phase.CONFIRM, confirm)).statusCode()).isEqualTo(200);
+		assertThat(post(cancel, signed(this.signer, "xid-p", "2", Phase.CANCEL, cancel)).statusCode()).isEqualTo(200);
 		assertThat(participant.completed).containsExactly("xid-p/1/CONFIRM", "xid-p/2/CANCEL");
 
 		participant.failures.set(1);
-		HttpResponse<String> failed = post(confirm, headers(this.signer.sign("xid-p", "3", Phase.CONFIRM)));
+		HttpResponse<String> failed = post(confirm, signed(this.signer, "xid-p", "3", Phase.CONFIRM, confirm));
 		assertThat(failed.statusCode()).isEqualTo(500);
 		assertThat(failed.body()).contains("confirm failed on purpose");
 		assertThat(failed.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -453,10 +641,10 @@ class TccWebHttpTests {
 	void theSecretNeverAppearsInTheOutput(CapturedOutput output) throws Exception {
 		// Refusals, a failing phase and a failed delivery all log; none of it may carry the secret.
 		post(firstUrl + "/reserve", Map.of(TccHeaders.XID, "x"));
-		post(firstUrl + "/reserve", headers(TccSigner.of(TccTestApps.newSecret(), Duration.ofMinutes(1), Clock.systemUTC())
-			.sign("x", "1", Phase.TRY)));
+		post(firstUrl + "/reserve", signed(TccSigner.of(TccTestApps.newSecret(), Duration.ofMinutes(1), Clock.systemUTC()),
+				"x", "1", Phase.TRY, firstUrl + "/reserve"));
 		first.getBean(RecordingParticipant.class).failures.set(1);
-		post(firstUrl + "/distcore/tcc/confirm", headers(this.signer.sign("x", "1", Phase.CONFIRM)));
+		post(firstUrl + "/distcore/tcc/confirm", signed(this.signer, "x", "1", Phase.CONFIRM, firstUrl + "/distcore/tcc/confirm"));
 		first.getBean(RecordingParticipant.class).failures.set(1);
 		assertThatException()
 			.isThrownBy(() -> initiator.getBean(HttpBranchTransport.class).deliver("x", "1", firstUrl, Phase.CONFIRM));
@@ -486,10 +674,29 @@ class TccWebHttpTests {
 		return context.getBean(InventoryController.class).seen;
 	}
 
+	private static TccSigner.Signed sign(TccSigner signer, String xid, String branchId, Phase phase, String url) {
+		return signer.sign(xid, branchId, phase, TccSigner.Target.of("POST", URI.create(url), new byte[0]));
+	}
+
+	/** Headers signed for an empty POST to {@code url}, as {@link #post} sends it. */
+	private static Map<String, String> signed(TccSigner signer, String xid, String branchId, Phase phase, String url) {
+		return headers(sign(signer, xid, branchId, phase, url));
+	}
+
 	private static Map<String, String> headers(TccSigner.Signed signed) {
 		Map<String, String> headers = new java.util.LinkedHashMap<>();
 		signed.writeTo(headers::put);
 		return headers;
+	}
+
+	private static HttpResponse<String> send(String method, String url, String body, Map<String, String> headers)
+			throws IOException, InterruptedException {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+			.timeout(Duration.ofSeconds(10))
+			.method(method, HttpRequest.BodyPublishers.ofString(body))
+			.header("Content-Type", "text/plain");
+		headers.forEach(request::header);
+		return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	private static HttpResponse<String> post(String url, Map<String, String> headers)

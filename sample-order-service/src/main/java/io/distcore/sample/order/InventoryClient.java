@@ -44,7 +44,10 @@ class InventoryClient {
 	 * branch's confirm or cancel later goes to any healthy instance.
 	 * @throws OrderRefusedException when the inventory refused (409, 404 and other client errors: not enough
 	 * stock, unknown SKU)
-	 * @throws InventoryUnavailableException when no instance answered
+	 * @throws InventoryUnavailableException when no instance answered, or when the only answer was that the
+	 * reservation had already been made (410 from distcore's barrier): the load balancer retried a reservation
+	 * whose reply was lost. Its outcome is not known here, so the order is cancelled (which releases the
+	 * reservation), as it would be had the balancer not retried; it is not reported as refused.
 	 * @throws ErrorResponseException (502) when an instance answered with a server error
 	 */
 	void reserve(String orderId, String sku, int quantity) {
@@ -56,6 +59,11 @@ class InventoryClient {
 				.toBodilessEntity();
 		}
 		catch (HttpClientErrorException ex) {
+			if (ex.getStatusCode() == HttpStatus.GONE) {
+				throw new InventoryUnavailableException("The inventory's reply to the reservation was lost, and its "
+						+ "retry found the reservation already made: the order is cancelled and the reservation released",
+						ex);
+			}
 			throw new OrderRefusedException(refusal(ex, sku));
 		}
 		catch (HttpServerErrorException ex) {

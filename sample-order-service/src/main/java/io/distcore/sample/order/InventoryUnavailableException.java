@@ -8,17 +8,21 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
 
 /**
- * No inventory instance answered; the client gets a 503 problem and may retry the same request.
+ * No inventory instance gave a usable answer: none answered, or the reply was lost and the retry found the
+ * reservation already made. The order is cancelled; the client gets a 503 problem and may place it again.
  */
 class InventoryUnavailableException extends ErrorResponseException {
 
 	InventoryUnavailableException(List<URI> instances, Throwable cause) {
-		super(HttpStatus.SERVICE_UNAVAILABLE, problem(instances), cause);
+		this("No inventory instance answered: " + instances, cause);
 	}
 
-	private static ProblemDetail problem(List<URI> instances) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"No inventory instance answered: " + instances);
+	InventoryUnavailableException(String detail, Throwable cause) {
+		super(HttpStatus.SERVICE_UNAVAILABLE, problem(detail), cause);
+	}
+
+	private static ProblemDetail problem(String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
 		problem.setTitle("Inventory unavailable");
 		return problem;
 	}

@@ -85,6 +85,47 @@ class OrderTccTests {
 		}
 	}
 
+	/**
+	 * The inventory commits the reservation, then its reply is lost (held past the order service's read timeout);
+	 * the load balancer retries the same branch's try on the other instance, whose barrier finds the try already
+	 * made. That is not a refusal: the order is cancelled as if no instance had answered (503, reason "inventory
+	 * unavailable"), and the cancel releases what the first try froze.
+	 */
+	@Test
+	void reservationWhoseReplyIsLostAndRetriedIsNotReportedAsARefusal() throws InterruptedException {
+		String sku = restockedSku(5);
+		for (int i = 0; i < 2; i++) {
+			assertThat(Http.postJson(inventoryUrl(i) + "/demo/faults/lost-replies?count=1", "").status()).isEqualTo(200);
+		}
+		try {
+			Response response = placeOrder(sku, 2);
+			assertThat(response.status()).as(response.body()).isEqualTo(503);
+			assertThat(response.body()).doesNotContainIgnoringCase("refused").contains("reply to the reservation was lost");
+			JsonNode orders = json.readTree(Http.get(url("/orders?sku=" + sku)).body());
+			assertThat(orders).hasSize(1);
+			String id = orders.get(0).path("orderId").asString();
+			long deadline = System.nanoTime() + PATIENCE.toNanos();
+			while (!(statusOf(id).equals("CANCELLED") && stock(sku).path("frozen").asInt() == 0)) {
+				assertThat(System.nanoTime()).as("order %s cancelled and its stock released in time", id)
+					.isLessThan(deadline);
+				Thread.sleep(200);
+			}
+			JsonNode order = json.readTree(Http.get(url("/orders/" + id)).body());
+			assertThat(order.path("reason").asString()).isEqualTo("inventory unavailable");
+			assertThat(stock(sku)).isEqualTo(json.readTree("{\"sku\":\"" + sku + "\",\"available\":5,\"frozen\":0,\"sold\":0}"));
+			int left = 0;
+			for (int i = 0; i < 2; i++) {
+				left += json.readTree(Http.get(inventoryUrl(i) + "/demo/faults").body()).path("lostReplies").asInt();
+			}
+			assertThat(left).as("one reply lost, the retry answered at once").isOne();
+		}
+		finally {
+			for (int i = 0; i < 2; i++) {
+				Http.postJson(inventoryUrl(i) + "/demo/faults/lost-replies?count=0", "");
+			}
+		}
+	}
+
 	@Test
 	void refusedReservationCancelsTheOrderAndFreezesNothing() {
 		String sku = restockedSku(1);
