@@ -98,8 +98,12 @@ public final class JdbcTccParticipant implements TccParticipant, TccTryRunner, D
 		started();
 		TccContext context = new TccContext(xid, branchId, action.name(), Phase.TRY, action.parameterNames(),
 				Arrays.asList(arguments), Map.of(), this.codec::convert);
+		// Written with the row, so that a try which puts no values costs no second statement; the arguments are
+		// the ones the try was called with, whatever it does to them.
+		String storedArguments = this.codec.writeArguments(action, context.arguments());
 		return inTransaction(() -> {
-			if (!this.barrier.insert(xid, branchId, Phase.TRY, action.name(), Phase.TRY)) {
+			if (!this.barrier.insert(xid, branchId, Phase.TRY, action.name(), Phase.TRY,
+					this.codec.write(action, storedArguments, Map.of()))) {
 				// Read only after the insert lost: it waited for the row's transaction, so the row is committed.
 				TryRow existing = this.barrier.tryRow(xid, branchId);
 				if (existing != null && existing.origin() == Phase.TRY) {
@@ -111,7 +115,9 @@ public final class JdbcTccParticipant implements TccParticipant, TccTryRunner, D
 			try (TccBinding.Scope scope = TccContext.bind(context)) {
 				result = business.run();
 			}
-			this.barrier.storePayload(xid, branchId, this.codec.write(action, context.arguments(), context.attributes()));
+			if (!context.attributes().isEmpty()) {
+				this.barrier.storePayload(xid, branchId, this.codec.write(action, storedArguments, context.attributes()));
+			}
 			return result;
 		});
 	}
@@ -143,7 +149,7 @@ public final class JdbcTccParticipant implements TccParticipant, TccTryRunner, D
 	}
 
 	private void confirm(String xid, String branchId) throws Throwable {
-		if (!this.barrier.insert(xid, branchId, Phase.CONFIRM, null, Phase.CONFIRM)) {
+		if (!this.barrier.insert(xid, branchId, Phase.CONFIRM, null, Phase.CONFIRM, null)) {
 			return;
 		}
 		TryRow tried = this.barrier.tryRow(xid, branchId);
@@ -155,12 +161,12 @@ public final class JdbcTccParticipant implements TccParticipant, TccTryRunner, D
 	}
 
 	private void cancel(String xid, String branchId) throws Throwable {
-		if (this.barrier.insert(xid, branchId, Phase.TRY, null, Phase.CANCEL)) {
+		if (this.barrier.insert(xid, branchId, Phase.TRY, null, Phase.CANCEL, null)) {
 			// Empty rollback: the marker stays so that a late try is refused.
-			this.barrier.insert(xid, branchId, Phase.CANCEL, null, Phase.CANCEL);
+			this.barrier.insert(xid, branchId, Phase.CANCEL, null, Phase.CANCEL, null);
 			return;
 		}
-		if (!this.barrier.insert(xid, branchId, Phase.CANCEL, null, Phase.CANCEL)) {
+		if (!this.barrier.insert(xid, branchId, Phase.CANCEL, null, Phase.CANCEL, null)) {
 			return;
 		}
 		TryRow tried = this.barrier.tryRow(xid, branchId);

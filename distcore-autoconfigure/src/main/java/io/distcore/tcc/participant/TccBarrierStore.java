@@ -104,8 +104,8 @@ public final class TccBarrierStore {
 	 * inserted it to end.
 	 * @return {@code true} if this call inserted it
 	 */
-	boolean insert(String xid, String branchId, Phase phase, String action, Phase origin) {
-		Object[] values = { xid, branchId, phase.name(), action, origin.name(), null,
+	boolean insert(String xid, String branchId, Phase phase, String action, Phase origin, String payload) {
+		Object[] values = { xid, branchId, phase.name(), action, origin.name(), payload,
 				LocalDateTime.ofInstant(this.clock.instant(), ZoneOffset.UTC) };
 		String columns = this.table + " (xid, branch_id, phase, action, origin, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 		try {

@@ -26,20 +26,36 @@ final class TccPayloadCodec {
 	}
 
 	String write(TccActionDefinition action, List<Object> arguments, Map<String, Object> attributes) {
+		return write(action, writeArguments(action, arguments), attributes);
+	}
+
+	/** The arguments as the JSON array of a payload, written once when the try is called. */
+	String writeArguments(TccActionDefinition action, List<Object> arguments) {
 		try {
-			StringBuilder json = new StringBuilder("{\"arguments\":[");
+			StringBuilder json = new StringBuilder("[");
 			for (int i = 0; i < arguments.size(); i++) {
 				if (i > 0) {
 					json.append(',');
 				}
 				json.append(this.objectMapper.writerFor(action.parameterTypes().get(i)).writeValueAsString(arguments.get(i)));
 			}
-			json.append("],\"attributes\":").append(this.objectMapper.writeValueAsString(attributes)).append('}');
-			return json.toString();
+			return json.append(']').toString();
 		}
 		catch (JacksonException ex) {
-			throw new TccException("Could not store the arguments and values of try " + action.name()
-					+ " as JSON: " + ex.getOriginalMessage(), ex);
+			throw new TccException("Could not store the arguments of try " + action.name() + " as JSON: "
+					+ ex.getOriginalMessage(), ex);
+		}
+	}
+
+	/** A payload of arguments already written by {@link #writeArguments} and the values the try put. */
+	String write(TccActionDefinition action, String arguments, Map<String, Object> attributes) {
+		try {
+			return "{\"arguments\":" + arguments + ",\"attributes\":" + this.objectMapper.writeValueAsString(attributes)
+					+ "}";
+		}
+		catch (JacksonException ex) {
+			throw new TccException("Could not store the values try " + action.name() + " put as JSON: "
+					+ ex.getOriginalMessage(), ex);
 		}
 	}
 
