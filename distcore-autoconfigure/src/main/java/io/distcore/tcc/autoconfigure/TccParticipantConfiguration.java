@@ -5,8 +5,8 @@ import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
-import io.distcore.support.AutoCommitJdbc;
 import io.distcore.support.InitializeSchema;
+import io.distcore.support.PropertyChecks;
 import io.distcore.tcc.aop.TccActionAspect;
 import io.distcore.tcc.participant.JdbcTccParticipant;
 import io.distcore.tcc.participant.TccActionRegistry;
@@ -69,11 +69,7 @@ class TccParticipantConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		TccBarrierStore tccBarrierStore(DataSource dataSource, TccProperties properties) {
-			if (!AutoCommitJdbc.isValidTableName(properties.getBarrierTable())) {
-				throw new IllegalStateException("distcore.tcc.barrier-table must be letters, digits and '_' (not "
-						+ "starting with a digit), optionally qualified as schema.table; was '"
-						+ properties.getBarrierTable() + "'");
-			}
+			PropertyChecks.tableName("distcore.tcc.barrier-table", properties.getBarrierTable());
 			return new TccBarrierStore(dataSource, properties.getBarrierTable(),
 					createSchema(properties.getInitializeSchema(), dataSource), Clock.systemUTC());
 		}
@@ -92,7 +88,7 @@ class TccParticipantConfiguration {
 		/** Decided at the barrier's first use: nothing contacts the database at startup. */
 		private static BooleanSupplier createSchema(InitializeSchema initialize, DataSource dataSource) {
 			if (initialize == null) {
-				throw new IllegalStateException("distcore.tcc.initialize-schema must be one of always, embedded, never");
+				throw PropertyChecks.invalid("distcore.tcc.initialize-schema", null, "must be one of always, embedded, never");
 			}
 			return switch (initialize) {
 				case ALWAYS -> () -> true;
