@@ -32,7 +32,7 @@ import org.springframework.core.env.Environment;
 				"org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration" })
 @EnableConfigurationProperties(LockProperties.class)
 @Import({ RedisLockConfiguration.class, RedLockConfiguration.class, ZooKeeperLockConfiguration.class,
-		JdbcLockConfiguration.class, LockAspectConfiguration.class })
+		JdbcLockConfiguration.class, LockAspectConfiguration.class, RedLockSanitizingConfiguration.class })
 public final class LockAutoConfiguration {
 
 	@Bean

@@ -1,7 +1,5 @@
 package io.distcore.lock.web;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +14,7 @@ import io.distcore.lock.NamedLock;
 import io.distcore.lock.autoconfigure.LockAutoConfiguration;
 import io.distcore.lock.autoconfigure.LockWebAutoConfiguration;
 import io.distcore.test.Http;
+import io.distcore.test.TestServices;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.WebApplicationType;
@@ -76,7 +75,7 @@ class LockProblemDetailsTests {
 
 	@Test
 	void backendDownAnswers503WithoutItsAddress() {
-		int deadPort = deadPort();
+		int deadPort = TestServices.unusedPort();
 		withApp((context) -> {
 			Http.Response response = Http.get(url(context, "/redis-stock/A1"));
 			assertThat(response.status()).isEqualTo(503);
@@ -172,15 +171,6 @@ class LockProblemDetailsTests {
 
 	private static String url(ConfigurableApplicationContext context, String path) {
 		return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port") + path;
-	}
-
-	private static int deadPort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	@Configuration(proxyBeanMethods = false)
