@@ -2,6 +2,7 @@ package io.distcore.lock.autoconfigure;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import io.distcore.lock.LockBackend;
 import org.apache.commons.logging.Log;
@@ -22,9 +23,6 @@ final class LockBackendSelector {
 
 	private static final String PROPERTY = "distcore.lock.backend";
 
-	private static final String[] REDIS_PROPERTIES = { "spring.data.redis.host", "spring.data.redis.url",
-			"spring.data.redis.port", "spring.data.redis.sentinel.master", "spring.data.redis.cluster.nodes" };
-
 	private LockBackendSelector() {
 	}
 
@@ -37,13 +35,18 @@ final class LockBackendSelector {
 	 * @throws InvalidConfigurationPropertyValueException if the configured backend is not registered
 	 */
 	static String select(String configured, Map<String, LockBackend> available, Environment environment) {
+		Optional<String> redisProperty = RedisPropertiesInEnvironment.first(environment);
+		if (redisProperty.isPresent() && !available.containsKey("redis")) {
+			logger.warn(redisProperty.get() + " is set, but locks cannot use Redis: the redis backend "
+					+ requirement("redis") + " (add spring-boot-starter-data-redis, which brings the Lettuce client)");
+		}
 		if (StringUtils.hasText(configured)) {
 			String chosen = registeredName(configured.trim(), available);
 			logger.info("Distributed locks use the '" + chosen + "' backend (distcore.lock.backend)");
 			return warnIfLocal(chosen);
 		}
 		String chosen;
-		if (available.containsKey("redis") && anySet(environment, REDIS_PROPERTIES)) {
+		if (available.containsKey("redis") && redisProperty.isPresent()) {
 			chosen = "redis";
 		}
 		else if (available.containsKey("zookeeper") && environment.containsProperty("distcore.zookeeper.connect-string")) {
@@ -65,15 +68,6 @@ final class LockBackendSelector {
 					+ "anything across processes. Configure Redis, ZooKeeper or a DataSource for distributed locks.");
 		}
 		return backend;
-	}
-
-	private static boolean anySet(Environment environment, String[] names) {
-		for (String name : names) {
-			if (environment.containsProperty(name)) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	/** Exact match first, then ignoring case, as the built-in names bound to an enum before. */
