@@ -8,6 +8,7 @@ import io.distcore.lock.LockBackend;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
@@ -31,13 +32,15 @@ final class LockBackendSelector {
 	 * @param configured value of {@code distcore.lock.backend}; blank means detect
 	 * @param available registered backends by name
 	 * @param environment the environment that detection looks at
+	 * @param beanFactory the factory whose Redis connection details detection looks at
 	 * @return the name of the default backend
 	 * @throws InvalidConfigurationPropertyValueException if the configured backend is not registered
 	 */
-	static String select(String configured, Map<String, LockBackend> available, Environment environment) {
-		Optional<String> redisProperty = RedisPropertiesInEnvironment.first(environment);
-		if (redisProperty.isPresent() && !available.containsKey("redis")) {
-			logger.warn(redisProperty.get() + " is set, but locks cannot use Redis: the redis backend "
+	static String select(String configured, Map<String, LockBackend> available, Environment environment,
+			ListableBeanFactory beanFactory) {
+		Optional<String> redis = ConfiguredRedis.source(environment, beanFactory);
+		if (redis.isPresent() && !available.containsKey("redis")) {
+			logger.warn(redis.get() + " points at Redis, but locks cannot use it: the redis backend "
 					+ requirement("redis") + " (add spring-boot-starter-data-redis, which brings the Lettuce client)");
 		}
 		if (StringUtils.hasText(configured)) {
@@ -46,7 +49,7 @@ final class LockBackendSelector {
 			return warnIfLocal(chosen);
 		}
 		String chosen;
-		if (available.containsKey("redis") && redisProperty.isPresent()) {
+		if (available.containsKey("redis") && redis.isPresent()) {
 			chosen = "redis";
 		}
 		else if (available.containsKey("zookeeper") && environment.containsProperty("distcore.zookeeper.connect-string")) {
