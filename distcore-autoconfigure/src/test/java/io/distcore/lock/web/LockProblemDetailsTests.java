@@ -95,6 +95,11 @@ class LockProblemDetailsTests {
 		assertApplicationAnswers(OrderedAdvice.class);
 	}
 
+	@Test
+	void catchAllApplicationAdviceWins() {
+		assertApplicationAnswers(CatchAllAdvice.class);
+	}
+
 	/** Registered after every bean definition, so after distcore's beans whatever their order. */
 	@Test
 	void lowestPrecedenceAdviceRegisteredLastWins() {
@@ -221,6 +226,16 @@ class LockProblemDetailsTests {
 		@ExceptionHandler(LockAcquisitionException.class)
 		ResponseEntity<String> lockNotAcquired(LockAcquisitionException ex) {
 			return applicationAnswer(ex);
+		}
+
+	}
+
+	@RestControllerAdvice
+	static class CatchAllAdvice {
+
+		@ExceptionHandler(Exception.class)
+		ResponseEntity<String> anything(Exception ex) {
+			return applicationAnswer((LockAcquisitionException) ex);
 		}
 
 	}
