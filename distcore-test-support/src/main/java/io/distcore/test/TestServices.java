@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -241,6 +242,19 @@ public final class TestServices {
 	}
 
 	@SuppressWarnings("unchecked")
+	/**
+	 * A local port nothing listens on (just released by the operating system), for a server that is down.
+	 * @return the port
+	 */
+	public static int unusedPort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	private static <T> T cached(String key, Supplier<T> supplier) {
 		return (T) cache.computeIfAbsent(key, (ignored) -> supplier.get());
 	}

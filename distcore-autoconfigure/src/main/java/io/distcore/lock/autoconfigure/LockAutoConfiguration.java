@@ -12,6 +12,7 @@ import io.distcore.lock.actuate.LockMetrics;
 import io.distcore.lock.local.LocalLockBackend;
 import io.distcore.support.InstanceId;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -34,7 +35,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnBooleanProperty(name = "distcore.lock.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LockProperties.class)
 @Import({ RedisLockConfiguration.class, RedLockConfiguration.class, ZooKeeperLockConfiguration.class,
-		JdbcLockConfiguration.class, LockAspectConfiguration.class })
+		JdbcLockConfiguration.class, LockAspectConfiguration.class, RedLockSanitizingConfiguration.class })
 public final class LockAutoConfiguration {
 
 	@Bean
@@ -46,7 +47,7 @@ public final class LockAutoConfiguration {
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	LockRegistry lockRegistry(InstanceId instanceId, ObjectProvider<LockBackend> backends, LockProperties properties,
-			ObjectProvider<LockListener> listeners, Environment environment) {
+			ObjectProvider<LockListener> listeners, Environment environment, ListableBeanFactory beanFactory) {
 		if (properties.getLeaseTime() == null || properties.getLeaseTime().toMillis() < 3) {
 			throw new IllegalStateException("distcore.lock.lease-time must be at least 3ms, was " + properties.getLeaseTime());
 		}
@@ -55,7 +56,7 @@ public final class LockAutoConfiguration {
 		}
 		Map<String, LockBackend> byName = new LinkedHashMap<>();
 		backends.orderedStream().forEach((backend) -> byName.put(backend.name(), backend));
-		String defaultBackend = LockBackendSelector.select(properties.getBackend(), byName, environment);
+		String defaultBackend = LockBackendSelector.select(properties.getBackend(), byName, environment, beanFactory);
 		return new LockRegistry(instanceId, byName.values(), defaultBackend, properties.getLeaseTime(),
 				listeners.orderedStream().toList());
 	}

@@ -2,11 +2,13 @@ package io.distcore.lock.autoconfigure;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import io.distcore.lock.LockBackend;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
@@ -22,9 +24,6 @@ final class LockBackendSelector {
 
 	private static final String PROPERTY = "distcore.lock.backend";
 
-	private static final String[] REDIS_PROPERTIES = { "spring.data.redis.host", "spring.data.redis.url",
-			"spring.data.redis.port", "spring.data.redis.sentinel.master", "spring.data.redis.cluster.nodes" };
-
 	private LockBackendSelector() {
 	}
 
@@ -33,17 +32,24 @@ final class LockBackendSelector {
 	 * @param configured value of {@code distcore.lock.backend}; blank means detect
 	 * @param available registered backends by name
 	 * @param environment the environment that detection looks at
+	 * @param beanFactory the factory whose Redis connection details detection looks at
 	 * @return the name of the default backend
 	 * @throws InvalidConfigurationPropertyValueException if the configured backend is not registered
 	 */
-	static String select(String configured, Map<String, LockBackend> available, Environment environment) {
+	static String select(String configured, Map<String, LockBackend> available, Environment environment,
+			ListableBeanFactory beanFactory) {
+		Optional<String> redis = ConfiguredRedis.source(environment, beanFactory);
+		if (redis.isPresent() && !available.containsKey("redis")) {
+			logger.warn(redis.get() + " points at Redis, but locks cannot use it: the redis backend "
+					+ requirement("redis") + " (add spring-boot-starter-data-redis, which brings the Lettuce client)");
+		}
 		if (StringUtils.hasText(configured)) {
 			String chosen = registeredName(configured.trim(), available);
 			logger.info("Distributed locks use the '" + chosen + "' backend (distcore.lock.backend)");
 			return warnIfLocal(chosen);
 		}
 		String chosen;
-		if (available.containsKey("redis") && anySet(environment, REDIS_PROPERTIES)) {
+		if (available.containsKey("redis") && redis.isPresent()) {
 			chosen = "redis";
 		}
 		else if (available.containsKey("zookeeper") && environment.containsProperty("distcore.zookeeper.connect-string")) {
@@ -65,15 +71,6 @@ final class LockBackendSelector {
 					+ "anything across processes. Configure Redis, ZooKeeper or a DataSource for distributed locks.");
 		}
 		return backend;
-	}
-
-	private static boolean anySet(Environment environment, String[] names) {
-		for (String name : names) {
-			if (environment.containsProperty(name)) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	/** Exact match first, then ignoring case, as the built-in names bound to an enum before. */

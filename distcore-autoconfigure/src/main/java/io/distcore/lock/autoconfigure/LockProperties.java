@@ -54,6 +54,8 @@ public class LockProperties {
 
 	private final Jdbc jdbc = new Jdbc();
 
+	private final Web web = new Web();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -108,6 +110,10 @@ public class LockProperties {
 
 	public Jdbc getJdbc() {
 		return this.jdbc;
+	}
+
+	public Web getWeb() {
+		return this.web;
 	}
 
 	/**
@@ -323,6 +329,40 @@ public class LockProperties {
 
 		public void setPurgeBatchSize(int purgeBatchSize) {
 			this.purgeBatchSize = purgeBatchSize;
+		}
+
+	}
+
+	/**
+	 * Web request settings.
+	 */
+	public static class Web {
+
+		private final ProblemDetails problemDetails = new ProblemDetails();
+
+		public ProblemDetails getProblemDetails() {
+			return this.problemDetails;
+		}
+
+		/**
+		 * Problem details for lock failures in Spring MVC requests.
+		 */
+		public static class ProblemDetails {
+
+			/**
+			 * Whether a lock wait that runs out answers 409 and a lock backend that is down 503, as
+			 * application/problem+json, where no @ExceptionHandler of the application answers them.
+			 */
+			private boolean enabled = true;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
 		}
 
 	}

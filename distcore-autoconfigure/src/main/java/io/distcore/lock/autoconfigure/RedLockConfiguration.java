@@ -5,10 +5,13 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import io.distcore.lock.redlock.RedLockBackend;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -30,6 +33,8 @@ import org.springframework.util.StringUtils;
 @ConditionalOnClass(RedisClient.class)
 class RedLockConfiguration {
 
+	private static final Log logger = LogFactory.getLog(RedLockConfiguration.class);
+
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	@Conditional(RedLockConfiguration.OnRedLockNodesCondition.class)
@@ -48,7 +53,28 @@ class RedLockConfiguration {
 			throw new IllegalStateException(
 					"distcore.lock.redlock.key-prefix must not be empty, was '" + redlock.getKeyPrefix() + "'");
 		}
-		return new RedLockBackend(nodes, nodeTimeout, retryDelay, redlock.getKeyPrefix());
+		RedLockBackend backend = new RedLockBackend(nodes, nodeTimeout, retryDelay, redlock.getKeyPrefix());
+		warnIfUnreachable(backend.unreachableNodes(), nodes.size());
+		return backend;
+	}
+
+	/**
+	 * Startup goes on: the nodes may come up later, and the locks health indicator reports the state meanwhile.
+	 * Nodes are named by host and port only; even a masked password would show its length.
+	 */
+	private static void warnIfUnreachable(List<RedisURI> unreachable, int nodes) {
+		if (unreachable.isEmpty()) {
+			return;
+		}
+		int answered = nodes - unreachable.size();
+		int quorum = nodes / 2 + 1;
+		String addresses = unreachable.stream()
+			.map((node) -> node.getHost() + ":" + node.getPort())
+			.collect(Collectors.joining(", "));
+		logger.warn(answered + " of " + nodes + " distcore.lock.redlock.nodes answered at startup (not answering: "
+				+ addresses + "); " + ((answered >= quorum) ? "locks work while a majority of " + quorum + " answers"
+						: "locks fail with RedLockQuorumException until a majority of " + quorum + " answers")
+				+ ", and the 'locks' health indicator shows the state");
 	}
 
 	private static List<RedisURI> nodes(List<String> configured) {
@@ -73,8 +99,12 @@ class RedLockConfiguration {
 			}
 			return RedisURI.create(uri);
 		}
-		catch (URISyntaxException | IllegalArgumentException ex) {
-			throw new IllegalStateException(invalid, ex);
+		// Neither exception is chained: their messages quote the text, password included.
+		catch (URISyntaxException ex) {
+			throw new IllegalStateException(invalid + " (" + ex.getReason() + " at index " + ex.getIndex() + ")");
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException(invalid + " (" + RedLockNodeUris.mask(ex.getMessage()) + ")");
 		}
 	}
 

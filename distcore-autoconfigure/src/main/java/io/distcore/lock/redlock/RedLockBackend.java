@@ -326,6 +326,16 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	}
 
 	/**
+	 * The nodes that have no live connection now, in configured order, never waiting: each of them gets a
+	 * connection attempt in the background, as in a round. Right after construction these are the nodes that did
+	 * not answer at startup.
+	 * @return the nodes without a connection
+	 */
+	public List<RedisURI> unreachableNodes() {
+		return this.nodes.stream().filter((node) -> node.live() == null).map((node) -> node.uri).toList();
+	}
+
+	/**
 	 * Sends {@code PING} to every node at once (as a script, which writes nothing) and fails unless a majority
 	 * answers within the node timeout.
 	 * @throws RedLockQuorumException if fewer than a majority of the nodes answered
