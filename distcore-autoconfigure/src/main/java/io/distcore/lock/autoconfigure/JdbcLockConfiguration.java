@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import io.distcore.lock.jdbc.JdbcLockBackend;
 import io.distcore.lock.jdbc.JdbcLockPurger;
 import io.distcore.support.JdbcSchemaInitialization;
+import io.distcore.support.PropertyChecks;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -33,21 +34,15 @@ class JdbcLockConfiguration {
 	@ConditionalOnMissingBean
 	JdbcLockBackend jdbcLockBackend(DataSource dataSource, LockProperties properties) {
 		LockProperties.Jdbc jdbc = properties.getJdbc();
-		if (!JdbcLockBackend.isValidTableName(jdbc.getTableName())) {
-			throw new IllegalStateException("distcore.lock.jdbc.table-name must be letters, digits and '_' (not "
-					+ "starting with a digit), optionally qualified as schema.table; was '" + jdbc.getTableName()
-					+ "'");
-		}
-		requirePositive("distcore.lock.jdbc.poll-min-interval", jdbc.getPollMinInterval());
-		requirePositive("distcore.lock.jdbc.poll-max-interval", jdbc.getPollMaxInterval());
-		if (jdbc.getPollMaxInterval().compareTo(jdbc.getPollMinInterval()) < 0) {
-			throw new IllegalStateException("distcore.lock.jdbc.poll-max-interval (" + jdbc.getPollMaxInterval()
-					+ ") must be at least distcore.lock.jdbc.poll-min-interval (" + jdbc.getPollMinInterval() + ")");
-		}
-		if (jdbc.getQueryTimeout() == null || jdbc.getQueryTimeout().compareTo(Duration.ofSeconds(1)) < 0) {
-			throw new IllegalStateException(
-					"distcore.lock.jdbc.query-timeout must be at least 1s, was " + jdbc.getQueryTimeout());
-		}
+		PropertyChecks.check(JdbcLockBackend.isValidTableName(jdbc.getTableName()), "distcore.lock.jdbc.table-name",
+				jdbc.getTableName(),
+				"must be letters, digits and '_' (not starting with a digit), optionally qualified as schema.table");
+		PropertyChecks.positive("distcore.lock.jdbc.poll-min-interval", jdbc.getPollMinInterval());
+		PropertyChecks.positive("distcore.lock.jdbc.poll-max-interval", jdbc.getPollMaxInterval());
+		PropertyChecks.check(jdbc.getPollMaxInterval().compareTo(jdbc.getPollMinInterval()) >= 0,
+				"distcore.lock.jdbc.poll-max-interval", jdbc.getPollMaxInterval(),
+				"must be at least distcore.lock.jdbc.poll-min-interval (" + jdbc.getPollMinInterval() + ")");
+		PropertyChecks.atLeast("distcore.lock.jdbc.query-timeout", jdbc.getQueryTimeout(), Duration.ofSeconds(1));
 		return new JdbcLockBackend(dataSource, jdbc.getTableName(), jdbc.getPollMinInterval(),
 				jdbc.getPollMaxInterval(), jdbc.getQueryTimeout(), JdbcSchemaInitialization
 					.createSchema(jdbc.getInitializeSchema(), dataSource, "distcore.lock.jdbc.initialize-schema"));
@@ -63,25 +58,10 @@ class JdbcLockConfiguration {
 	@ConditionalOnMissingBean
 	JdbcLockPurger jdbcLockPurger(JdbcLockBackend backend, LockProperties properties) {
 		LockProperties.Jdbc jdbc = properties.getJdbc();
-		if (jdbc.getPurgeInterval() == null || jdbc.getPurgeInterval().isNegative()) {
-			throw new IllegalStateException(
-					"distcore.lock.jdbc.purge-interval must not be negative, was " + jdbc.getPurgeInterval());
-		}
-		if (jdbc.getPurgeRetention() == null || jdbc.getPurgeRetention().isNegative()) {
-			throw new IllegalStateException(
-					"distcore.lock.jdbc.purge-retention must not be negative, was " + jdbc.getPurgeRetention());
-		}
-		if (jdbc.getPurgeBatchSize() < 1 || jdbc.getPurgeBatchSize() > 10_000) {
-			throw new IllegalStateException(
-					"distcore.lock.jdbc.purge-batch-size must be between 1 and 10000, was " + jdbc.getPurgeBatchSize());
-		}
+		PropertyChecks.notNegative("distcore.lock.jdbc.purge-interval", jdbc.getPurgeInterval());
+		PropertyChecks.notNegative("distcore.lock.jdbc.purge-retention", jdbc.getPurgeRetention());
+		PropertyChecks.between("distcore.lock.jdbc.purge-batch-size", jdbc.getPurgeBatchSize(), 1, 10_000);
 		return new JdbcLockPurger(backend, jdbc.getPurgeInterval(), jdbc.getPurgeRetention(), jdbc.getPurgeBatchSize());
-	}
-
-	private static void requirePositive(String property, Duration value) {
-		if (value == null || value.isNegative() || value.isZero()) {
-			throw new IllegalStateException(property + " must be positive, was " + value);
-		}
 	}
 
 }

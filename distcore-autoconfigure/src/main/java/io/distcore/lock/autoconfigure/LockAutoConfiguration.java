@@ -1,5 +1,6 @@
 package io.distcore.lock.autoconfigure;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,6 +12,7 @@ import io.distcore.lock.LockRegistry;
 import io.distcore.lock.actuate.LockMetrics;
 import io.distcore.lock.local.LocalLockBackend;
 import io.distcore.support.InstanceId;
+import io.distcore.support.PropertyChecks;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -48,12 +50,8 @@ public final class LockAutoConfiguration {
 	@ConditionalOnMissingBean
 	LockRegistry lockRegistry(InstanceId instanceId, ObjectProvider<LockBackend> backends, LockProperties properties,
 			ObjectProvider<LockListener> listeners, Environment environment, ListableBeanFactory beanFactory) {
-		if (properties.getLeaseTime() == null || properties.getLeaseTime().toMillis() < 3) {
-			throw new IllegalStateException("distcore.lock.lease-time must be at least 3ms, was " + properties.getLeaseTime());
-		}
-		if (properties.getWaitTime() == null || properties.getWaitTime().isNegative()) {
-			throw new IllegalStateException("distcore.lock.wait-time must not be negative, was " + properties.getWaitTime());
-		}
+		PropertyChecks.atLeast("distcore.lock.lease-time", properties.getLeaseTime(), Duration.ofMillis(3));
+		PropertyChecks.notNegative("distcore.lock.wait-time", properties.getWaitTime());
 		Map<String, LockBackend> byName = new LinkedHashMap<>();
 		backends.orderedStream().forEach((backend) -> byName.put(backend.name(), backend));
 		String defaultBackend = LockBackendSelector.select(properties.getBackend(), byName, environment, beanFactory);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import io.distcore.lock.redlock.RedLockBackend;
+import io.distcore.support.PropertyChecks;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import org.apache.commons.logging.Log;
@@ -24,7 +25,6 @@ import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.type.AnnotatedTypeMetadata;
-import org.springframework.util.StringUtils;
 
 /**
  * Wires the RedLock lock backend when its infrastructure is present.
@@ -42,17 +42,10 @@ class RedLockConfiguration {
 		LockProperties.RedLock redlock = properties.getRedlock();
 		List<RedisURI> nodes = nodes(redlock.getNodes());
 		Duration nodeTimeout = redlock.getNodeTimeout();
-		if (nodeTimeout == null || nodeTimeout.toNanos() <= 0) {
-			throw new IllegalStateException("distcore.lock.redlock.node-timeout must be positive, was " + nodeTimeout);
-		}
+		PropertyChecks.positive("distcore.lock.redlock.node-timeout", nodeTimeout);
 		Duration retryDelay = redlock.getRetryDelay();
-		if (retryDelay == null || retryDelay.isNegative()) {
-			throw new IllegalStateException("distcore.lock.redlock.retry-delay must not be negative, was " + retryDelay);
-		}
-		if (!StringUtils.hasText(redlock.getKeyPrefix())) {
-			throw new IllegalStateException(
-					"distcore.lock.redlock.key-prefix must not be empty, was '" + redlock.getKeyPrefix() + "'");
-		}
+		PropertyChecks.notNegative("distcore.lock.redlock.retry-delay", retryDelay);
+		PropertyChecks.notEmpty("distcore.lock.redlock.key-prefix", redlock.getKeyPrefix());
 		RedLockBackend backend = new RedLockBackend(nodes, nodeTimeout, retryDelay, redlock.getKeyPrefix());
 		warnIfUnreachable(backend.unreachableNodes(), nodes.size());
 		return backend;
@@ -78,10 +71,8 @@ class RedLockConfiguration {
 	}
 
 	private static List<RedisURI> nodes(List<String> configured) {
-		if (configured.size() < 3) {
-			throw new IllegalStateException("distcore.lock.redlock.nodes needs at least 3 independent Redis servers "
-					+ "(an odd number is best), got " + configured.size());
-		}
+		PropertyChecks.check(configured.size() >= 3, "distcore.lock.redlock.nodes", configured.size() + " node(s)",
+				"needs at least 3 independent Redis servers (an odd number is best)");
 		List<RedisURI> nodes = new ArrayList<>();
 		for (int i = 0; i < configured.size(); i++) {
 			nodes.add(node(configured.get(i), i));

@@ -1,6 +1,7 @@
 package io.distcore.lock.autoconfigure;
 
 import io.distcore.lock.redis.RedisLockBackend;
+import io.distcore.support.PropertyChecks;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -10,7 +11,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.util.ClassUtils;
-import org.springframework.util.StringUtils;
 
 /**
  * Wires the Redis lock backend when its infrastructure is present.
@@ -24,14 +24,10 @@ class RedisLockConfiguration {
 	@ConditionalOnBean(RedisConnectionFactory.class)
 	RedisLockBackend redisLockBackend(RedisConnectionFactory connectionFactory, LockProperties properties) {
 		String keyPrefix = properties.getRedis().getKeyPrefix();
-		if (!StringUtils.hasText(keyPrefix)) {
-			throw new IllegalStateException("distcore.lock.redis.key-prefix must not be empty, was '" + keyPrefix + "'");
-		}
-		if (isCluster(connectionFactory) && !hasHashTag(keyPrefix)) {
-			throw new IllegalStateException("distcore.lock.redis.key-prefix must hold a hash tag on Redis Cluster, such "
-					+ "as {distcore-lock}:, so that every lock key and the token counter share a slot; was '"
-					+ keyPrefix + "'");
-		}
+		PropertyChecks.notEmpty("distcore.lock.redis.key-prefix", keyPrefix);
+		PropertyChecks.check(!isCluster(connectionFactory) || hasHashTag(keyPrefix), "distcore.lock.redis.key-prefix",
+				keyPrefix, "must hold a hash tag on Redis Cluster, such as {distcore-lock}:, so that every lock key and "
+						+ "the token counter share a slot");
 		return new RedisLockBackend(connectionFactory, keyPrefix);
 	}
 

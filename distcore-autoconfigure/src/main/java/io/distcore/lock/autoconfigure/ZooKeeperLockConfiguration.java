@@ -1,6 +1,7 @@
 package io.distcore.lock.autoconfigure;
 
 import io.distcore.lock.zookeeper.ZooKeeperLockBackend;
+import io.distcore.support.PropertyChecks;
 import org.apache.curator.framework.CuratorFramework;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -25,8 +26,8 @@ class ZooKeeperLockConfiguration {
 			return new ZooKeeperLockBackend(curatorFramework, path);
 		}
 		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException("distcore.lock.zookeeper.path must be an absolute ZooKeeper path below the "
-					+ "root, such as /distcore/locks, was '" + path + "': " + ex.getMessage(), ex);
+			throw PropertyChecks.invalid("distcore.lock.zookeeper.path", path, "must be an absolute ZooKeeper path below "
+					+ "the root, such as /distcore/locks: " + ex.getMessage(), ex);
 		}
 	}
 

@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import static io.distcore.support.InvalidProperty.assertInvalid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RedLockConfigurationTests {
@@ -59,8 +60,8 @@ class RedLockConfigurationTests {
 	@Test
 	void fewerThanThreeNodesFailNamingTheProperty() {
 		this.contextRunner.withPropertyValues("distcore.lock.redlock.nodes=redis://127.0.0.1:6380,redis://127.0.0.1:6381")
-			.run((context) -> assertThat(context).getFailure()
-				.hasStackTraceContaining("distcore.lock.redlock.nodes needs at least 3"));
+			.run((context) -> assertInvalid(context.getStartupFailure(), "distcore.lock.redlock.nodes")
+				.hasMessageContaining("needs at least 3"));
 	}
 
 	@Test
