@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP forwarder on a loopback port in front of one server, so a test can take that "server" down and bring it
@@ -25,6 +26,8 @@ public final class TcpProxy implements AutoCloseable {
 	private final InetSocketAddress target;
 
 	private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+
+	private final AtomicInteger accepted = new AtomicInteger();
 
 	private volatile boolean down;
 
@@ -46,6 +49,14 @@ public final class TcpProxy implements AutoCloseable {
 	 */
 	public int port() {
 		return this.server.getLocalPort();
+	}
+
+	/**
+	 * How many connections were accepted and forwarded so far, so a test can tell how often a client reconnected.
+	 * @return the count
+	 */
+	public int connections() {
+		return this.accepted.get();
 	}
 
 	/**
@@ -100,6 +111,7 @@ public final class TcpProxy implements AutoCloseable {
 				Socket upstream = new Socket();
 				upstream.connect(this.target, 1_000);
 				this.sockets.add(client);
+				this.accepted.incrementAndGet();
 				this.sockets.add(upstream);
 				pump(client, upstream);
 				pump(upstream, client);

@@ -2,6 +2,7 @@ package io.distcore.lock.redlock;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +24,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -214,7 +216,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		this.nodes.forEach((node) -> node.awaitConnection(deadline));
 		// The first script of a JVM loads and compiles Lettuce's reply parsing: pay for that here, not within
 		// the first round's node timeout.
-		onEveryNode(deadline, (reply) -> true, "return {1, 1}", ScriptOutputType.MULTI, new String[0]);
+		onEveryNode(deadline, (reply) -> true, "return {1, 1}", new String[0]);
 	}
 
 	@Override
@@ -250,7 +252,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		while (true) {
 			long start = System.nanoTime();
 			List<List<Object>> replies = onEveryNode(start + this.nodeTimeoutNanos, RedLockBackend::granted, ACQUIRE,
-					ScriptOutputType.MULTI, keys, owner, lease);
+					keys, owner, lease);
 			int answered = 0;
 			boolean[] granted = new boolean[this.nodes.size()];
 			int grants = 0;
@@ -273,7 +275,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 				return Optional.of(new LockGrant(token, start));
 			}
 			// Not awaited: each node gets this release after the acquisition it undoes, on the same connection.
-			onEveryNodeUnawaited(RELEASE, ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner);
+			onEveryNodeUnawaited(RELEASE, new String[] { lockKey(name) }, owner);
 			if (answered < this.quorum) {
 				throw new RedLockQuorumException(name, answered, this.nodes.size());
 			}
@@ -305,7 +307,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		long start = System.nanoTime();
 		long validity = validity(leaseTime);
 		List<Long> replies = onEveryNode(start + Math.min(this.nodeTimeoutNanos, validity), APPLIED, RENEW,
-				ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner, Long.toString(leaseTime.toMillis()));
+				new String[] { lockKey(name) }, owner, Long.toString(leaseTime.toMillis()));
 		return majority(name, replies, System.nanoTime() - start < validity);
 	}
 
@@ -321,7 +323,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	@Override
 	public boolean release(String name, String owner) {
 		List<Long> replies = onEveryNode(System.nanoTime() + this.nodeTimeoutNanos, APPLIED, RELEASE,
-				ScriptOutputType.INTEGER, new String[] { lockKey(name) }, owner);
+				new String[] { lockKey(name) }, owner);
 		return majority(name, replies, true);
 	}
 
@@ -343,7 +345,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	@Override
 	public void check() {
 		List<String> replies = onEveryNode(System.nanoTime() + this.nodeTimeoutNanos, "PONG"::equals,
-				"return redis.call('ping')", ScriptOutputType.STATUS, new String[0]);
+				"return redis.call('ping')", new String[0]);
 		int answered = (int) replies.stream().filter("PONG"::equals).count();
 		if (answered < this.quorum) {
 			throw new RedLockQuorumException("(health check)", answered, replies.size());
@@ -375,6 +377,18 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		return lease - (lease / 100 + DRIFT_FLOOR_NANOS);
 	}
 
+	/**
+	 * Wraps a script so its reply is {@code {sequence, reply}}, the sequence being the last argument (the script
+	 * itself reads only the arguments before it).
+	 */
+	private static String echoing(String script) {
+		return "local reply = (function()\n" + script + "\nend)()\nreturn {ARGV[#ARGV], reply}";
+	}
+
+	private static boolean ownReply(List<Object> reply, String sequence) {
+		return reply != null && reply.size() == 2 && sequence.equals(reply.get(0));
+	}
+
 	private static boolean granted(List<Object> reply) {
 		return ((Number) reply.get(0)).longValue() == 1;
 	}
@@ -402,7 +416,7 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		String[] keys = { this.tokenKey };
 		for (int i = 0; i < this.nodes.size(); i++) {
 			calls.add(granted[i]
-					? this.nodes.get(i).eval(RAISE_TOKEN, ScriptOutputType.INTEGER, keys, Long.toString(token))
+					? this.nodes.get(i).eval(RAISE_TOKEN, keys, Long.toString(token))
 					: CompletableFuture.failedFuture(new IllegalStateException("Not granted")));
 		}
 		return count(await(calls, APPLIED, deadline), 1L);
@@ -414,16 +428,15 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 	 * @return one reply per node, in node order; {@code null} for a node that did not answer by the time the round
 	 * ended
 	 */
-	private <T> List<T> onEveryNode(long deadline, Predicate<T> yes, String script, ScriptOutputType type,
-			String[] keys, String... args) {
-		return await(onEveryNodeUnawaited(script, type, keys, args), yes, deadline);
+	private <T> List<T> onEveryNode(long deadline, Predicate<T> yes, String script, String[] keys,
+			String... args) {
+		return await(onEveryNodeUnawaited(script, keys, args), yes, deadline);
 	}
 
-	private <T> List<CompletableFuture<T>> onEveryNodeUnawaited(String script, ScriptOutputType type, String[] keys,
-			String... args) {
+	private <T> List<CompletableFuture<T>> onEveryNodeUnawaited(String script, String[] keys, String... args) {
 		List<CompletableFuture<T>> calls = new ArrayList<>(this.nodes.size());
 		for (Node node : this.nodes) {
-			calls.add(node.eval(script, type, keys, args));
+			calls.add(node.eval(script, keys, args));
 		}
 		return calls;
 	}
@@ -560,29 +573,53 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		/**
 		 * Sends a script from the calling thread, never from a callback: commands go out in call order on the
 		 * one connection, so a release always reaches a node after the acquisition it undoes.
+		 * <p>
+		 * Every reply must echo the sequence number of its own command. Lettuce matches replies to commands by
+		 * position only; once a request was lost (dropped by the network, the connection kept), each reply
+		 * completes the command sent before the one it answers, and with several callers that next command
+		 * follows within milliseconds, so the shifted replies even come in time. Without the echo an acquisition
+		 * of a held lock would count the grant another name got on that node.
 		 */
-		<T> CompletableFuture<T> eval(String script, ScriptOutputType type, String[] keys, String... args) {
+		@SuppressWarnings("unchecked")
+		<T> CompletableFuture<T> eval(String script, String[] keys, String... args) {
 			Connection current = live();
 			if (current == null) {
 				return CompletableFuture.failedFuture(new RedisConnectionException("Not connected to " + this.uri));
 			}
+			String sequence = Long.toString(current.sequence.incrementAndGet());
+			String[] echoed = Arrays.copyOf(args, args.length + 1);
+			echoed[args.length] = sequence;
 			long sent = System.nanoTime();
-			CompletableFuture<T> call = current.redis.async().<T>eval(script, type, keys, args).toCompletableFuture();
-			call.whenComplete((reply, ex) -> heard(current, ex, System.nanoTime() - sent));
+			CompletableFuture<T> call = new CompletableFuture<>();
+			current.redis.async()
+				.<List<Object>>eval(echoing(script), ScriptOutputType.MULTI, keys, echoed)
+				.whenComplete((reply, ex) -> {
+					Throwable failure = (ex != null || ownReply(reply, sequence)) ? ex
+							: new ReplyOutOfOrderException(this.uri);
+					heard(current, failure, System.nanoTime() - sent);
+					if (failure != null) {
+						call.completeExceptionally(failure);
+					}
+					else {
+						call.complete((T) reply.get(1));
+					}
+				});
 			return call;
 		}
 
 		/**
 		 * Gives up a connection on which no command was answered within the node timeout for longer than a
-		 * connection attempt may take. Lettuce keeps timed-out commands queued to match the replies that may still
-		 * come; a node that never answers them (hung, or its requests dropped) would otherwise hold this
-		 * connection, and a growing queue, forever. Only a reply in time proves the node answers: once requests
-		 * were dropped, each reply completes an older command than the one it answers, so every command completes
-		 * "successfully" but one round late, and counting those as answers kept such a connection (a node that
-		 * never counts towards a majority) for as long as Lettuce's timer kept losing the race against the next
-		 * reply, seconds on a busy machine.
+		 * connection attempt may take, and at once one whose reply answered another command. Lettuce keeps
+		 * timed-out commands queued to match the replies that may still come; a node that never answers them
+		 * (hung, or its requests dropped) would otherwise hold this connection, and a growing queue, forever. Only
+		 * a reply in time proves the node answers.
 		 */
 		private void heard(Connection on, Throwable failure, long elapsed) {
+			if (failure instanceof ReplyOutOfOrderException) {
+				// Out of step for good: every later reply on it belongs to another command.
+				giveUp(on);
+				return;
+			}
 			boolean answered = failure == null || failure instanceof RedisCommandExecutionException;
 			if (answered && elapsed <= RedLockBackend.this.nodeTimeoutNanos) {
 				on.silentSince.set(Connection.ANSWERING);
@@ -594,12 +631,26 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 					on.silentSince.compareAndSet(Connection.ANSWERING, now);
 				}
 				else if (now - since >= RedLockBackend.this.connectTimeoutNanos) {
-					CompletableFuture<Connection> current = this.connection.get();
-					if (current != null && reply(current) == on && this.connection.compareAndSet(current, null)) {
-						on.redis.closeAsync();
-					}
+					giveUp(on);
 				}
 			}
+		}
+
+		/** Closes a connection and lets the next round start a new one, unless it was replaced already. */
+		private void giveUp(Connection on) {
+			CompletableFuture<Connection> current = this.connection.get();
+			if (current != null && reply(current) == on && this.connection.compareAndSet(current, null)) {
+				on.redis.closeAsync();
+			}
+		}
+
+	}
+
+	/** A reply that answers another command than the one it completed. */
+	private static final class ReplyOutOfOrderException extends RedisException {
+
+		ReplyOutOfOrderException(RedisURI uri) {
+			super("Reply out of order on the connection to " + uri + "; reconnecting");
 		}
 
 	}
@@ -612,6 +663,9 @@ public final class RedLockBackend implements LockBackend, AutoCloseable {
 		final StatefulRedisConnection<String, String> redis;
 
 		final AtomicLong silentSince = new AtomicLong(ANSWERING);
+
+		/** Numbers the commands sent on this connection, echoed by their replies. */
+		final AtomicLong sequence = new AtomicLong();
 
 		Connection(StatefulRedisConnection<String, String> redis) {
 			this.redis = redis;

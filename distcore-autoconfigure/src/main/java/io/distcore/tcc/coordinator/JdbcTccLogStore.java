@@ -309,6 +309,16 @@ public final class JdbcTccLogStore {
 			connection.setAutoCommit(false);
 			boolean committed = false;
 			try {
+				if (finished != null) {
+					// The transaction row first, before any branch row: two instances finishing the same transaction
+					// (one took it over) then queue on it. Otherwise each holds its branch rows while the finishing
+					// UPDATE, which on MariaDB's repeatable read locks the branch rows it reads, waits for the
+					// other's: a deadlock.
+					try (PreparedStatement statement = prepare(connection, "SELECT xid FROM " + this.transactionTable
+							+ " WHERE xid = ? FOR UPDATE", new Object[] { xid })) {
+						statement.executeQuery().close();
+					}
+				}
 				if (!branchIds.isEmpty()) {
 					List<Object> args = new ArrayList<>();
 					args.add(state.name());

@@ -19,12 +19,14 @@ import io.distcore.tcc.TccBinding;
 import io.distcore.tcc.TccException;
 import io.distcore.test.JdbcEndpoint;
 import io.distcore.test.MutableClock;
+import io.distcore.test.TcpProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -527,6 +529,193 @@ abstract class AbstractTccCoordinatorTests {
 		assertThat(deliveries).hasSize(transactions * 2);
 		assertThat(deliveries.values()).as("one failed inline delivery and one recovery delivery per branch")
 			.containsOnly(2L);
+	}
+
+	@Test
+	void aBranchThatFailsIsRetriedAloneWhileTheOneThatConfirmedStaysConfirmed() throws Throwable {
+		this.participant.failNext(1);
+		String xid = run(2, null);
+		TransactionDetails afterFirstRound = store().details(xid).orElseThrow();
+		assertThat(afterFirstRound.transaction().state()).isEqualTo(TransactionState.CONFIRMING);
+		assertThat(afterFirstRound.transaction().owner()).isNull();
+		assertThat(afterFirstRound.transaction().finishedAt()).isNull();
+		assertThat(afterFirstRound.branches()).extracting(BranchRecord::branchId, BranchRecord::state,
+				BranchRecord::attempts)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("1", BranchState.ENLISTED, 1),
+					org.assertj.core.groups.Tuple.tuple("2", BranchState.CONFIRMED, 0));
+		assertThat(afterFirstRound.branches().get(1).nextAttemptAt()).isNull();
+		this.clock.advance(Duration.ofSeconds(1));
+		assertThat(this.coordinator.recover()).isEqualTo(1);
+		TransactionDetails finished = store().details(xid).orElseThrow();
+		assertThat(finished.transaction().state()).isEqualTo(TransactionState.CONFIRMED);
+		assertThat(finished.transaction().finishedAt()).isNotNull();
+		assertThat(finished.branches()).extracting(BranchRecord::state).containsOnly(BranchState.CONFIRMED);
+		assertThat(finished.branches()).extracting(BranchRecord::nextAttemptAt).containsOnlyNulls();
+		assertThat(this.participant.calls()).extracting(RecordingParticipant.Call::branchId,
+				RecordingParticipant.Call::succeeded)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("1", false),
+					org.assertj.core.groups.Tuple.tuple("2", true), org.assertj.core.groups.Tuple.tuple("1", true));
+	}
+
+	/**
+	 * The branches' completion runs with auto-commit off; when its statements fail (here a lock held elsewhere past
+	 * the query timeout), nothing of it may commit, and the connection must go back to the pool committing each
+	 * statement again, or the next of distcore's statements on it would wait uncommitted for a commit that never
+	 * comes. A pool of one connection hands that same connection out next; the plain single-connection data source
+	 * does not reset anything itself.
+	 */
+	@Test
+	void aFailedCompletionCommitsNothingAndLeavesThePooledConnectionAutoCommitting() throws Throwable {
+		HikariDataSource one = tables().newPool(1);
+		this.pools.add(one);
+		HikariDataSource source = tables().newPool(1);
+		this.pools.add(source);
+		HikariDataSource lockers = tables().newPool(1);
+		this.pools.add(lockers);
+		SingleConnectionDataSource unpooled = new SingleConnectionDataSource(source.getConnection(), true);
+		try {
+			for (javax.sql.DataSource dataSource : List.of(one, unpooled)) {
+				JdbcTccLogStore store = new JdbcTccLogStore(dataSource, tables().prefix, Duration.ofSeconds(1),
+						() -> false);
+				String xid = "pollution-" + java.util.UUID.randomUUID();
+				Instant now = this.clock.instant();
+				store.insertTransaction(xid, "t", now, now.plusSeconds(60), "instance-a");
+				assertThat(store.insertBranch(xid, "1", "local", "a", now)).isTrue();
+				assertThat(store.decide(xid, TransactionState.CONFIRMING, now, "instance-a", now.plus(LEASE))).isTrue();
+				try (java.sql.Connection locker = lockers.getConnection()) {
+					lockTransactionRow(locker, xid);
+					assertThatExceptionOfType(RuntimeException.class).isThrownBy(() -> store.branchesDone(xid,
+							List.of("1"), BranchState.CONFIRMED, TransactionState.CONFIRMED, now));
+					locker.rollback();
+				}
+				assertThat(tables().admin().queryForObject("SELECT state FROM " + tables().prefix
+						+ "branch WHERE xid = ?", String.class, xid)).as("rolled back").isEqualTo("ENLISTED");
+				String other = "after-" + java.util.UUID.randomUUID();
+				store.insertTransaction(other, "t", now, now.plusSeconds(60), "instance-a");
+				assertThat(tables().admin().queryForObject("SELECT COUNT(*) FROM " + tables().prefix
+						+ "transaction WHERE xid = ?", Integer.class, other)).as("committed on its own").isOne();
+				assertThat(new org.springframework.jdbc.core.JdbcTemplate(dataSource)
+					.execute((org.springframework.jdbc.core.ConnectionCallback<Boolean>) java.sql.Connection::getAutoCommit))
+					.isTrue();
+			}
+		}
+		finally {
+			unpooled.destroy();
+		}
+	}
+
+	/**
+	 * What a takeover leaves: two instances complete disjoint branches of one transaction at the same time, each
+	 * finishing it in its one local transaction. A third connection holds the transaction row meanwhile, so both
+	 * have written their branches before either may finish. On MariaDB's repeatable read the finishing UPDATE reads
+	 * the branch rows with shared locks, the other instance's among them. Neither call may fail, and between them
+	 * the transaction must end finished with every branch recorded.
+	 */
+	@Test
+	void twoInstancesCompletingDisjointBranchesAtOnceNeitherFailsNorLosesABranch() throws Throwable {
+		Instant now = this.clock.instant();
+		String xid = "race-" + java.util.UUID.randomUUID();
+		store().insertTransaction(xid, "t", now, now.plusSeconds(60), "instance-a");
+		for (String branch : List.of("1", "2", "3")) {
+			assertThat(store().insertBranch(xid, branch, "local", "a" + branch, now)).isTrue();
+		}
+		assertThat(store().decide(xid, TransactionState.CONFIRMING, now, "instance-a", now.plus(LEASE))).isTrue();
+		JdbcTccLogStore other = new JdbcTccLogStore(pool(), tables().prefix, Duration.ofSeconds(10), () -> false);
+		HikariDataSource lockers = tables().newPool(1);
+		this.pools.add(lockers);
+		CompletableFuture<Boolean> first;
+		CompletableFuture<Boolean> second;
+		try (java.sql.Connection locker = lockers.getConnection()) {
+			lockTransactionRow(locker, xid);
+			first = CompletableFuture.supplyAsync(() -> store().branchesDone(xid, List.of("1", "2"),
+					BranchState.CONFIRMED, TransactionState.CONFIRMED, now));
+			second = CompletableFuture.supplyAsync(() -> other.branchesDone(xid, List.of("3"), BranchState.CONFIRMED,
+					TransactionState.CONFIRMED, now));
+			Thread.sleep(1_000);
+			locker.rollback();
+		}
+		List<Throwable> failures = new ArrayList<>();
+		List<Boolean> finished = new ArrayList<>();
+		for (CompletableFuture<Boolean> call : List.of(first, second)) {
+			try {
+				finished.add(call.get(30, java.util.concurrent.TimeUnit.SECONDS));
+			}
+			catch (java.util.concurrent.ExecutionException ex) {
+				failures.add(ex.getCause());
+			}
+		}
+		assertThat(failures).isEmpty();
+		assertThat(store().branches(xid)).extracting(BranchRecord::state).containsOnly(BranchState.CONFIRMED);
+		assertThat(finished).containsExactlyInAnyOrder(true, false);
+		assertThat(state(xid)).isEqualTo(TransactionState.CONFIRMED);
+	}
+
+	/**
+	 * The network to the database dies while the completion's local transaction holds its locks (the proxy drops
+	 * every byte from then on). The call must fail within the network timeout, leave every row as before, and
+	 * neither the session's locks nor the pooled connection may outlive the outage: the same one-connection pool
+	 * finishes the transaction once the network is back.
+	 */
+	@Test
+	void networkDeathInTheMiddleOfTheCompletionRollsItBackAndTheNextAttemptFinishes() throws Throwable {
+		java.util.regex.Matcher address = java.util.regex.Pattern.compile("//([^:/]+):(\\d+)/").matcher(endpoint().url());
+		org.junit.jupiter.api.Assumptions.assumeTrue(address.find(), "an embedded database has no network");
+		try (TcpProxy proxy = new TcpProxy(address.group(1), Integer.parseInt(address.group(2)))) {
+			io.distcore.test.JdbcEndpoint proxied = new io.distcore.test.JdbcEndpoint(endpoint().name(),
+					endpoint().url().replace("//" + address.group(1) + ":" + address.group(2) + "/",
+							"//127.0.0.1:" + proxy.port() + "/"),
+					endpoint().username(), endpoint().password());
+			HikariDataSource one = proxied.dataSource(1);
+			this.pools.add(one);
+			JdbcTccLogStore store = new JdbcTccLogStore(one, tables().prefix, Duration.ofSeconds(1), () -> false);
+			Instant now = this.clock.instant();
+			String xid = "network-" + java.util.UUID.randomUUID();
+			store().insertTransaction(xid, "t", now, now.plusSeconds(60), "instance-a");
+			assertThat(store().insertBranch(xid, "1", "local", "a", now)).isTrue();
+			assertThat(store().insertBranch(xid, "2", "local", "b", now)).isTrue();
+			assertThat(store().decide(xid, TransactionState.CONFIRMING, now, "instance-a", now.plus(LEASE))).isTrue();
+			HikariDataSource lockers = tables().newPool(1);
+			this.pools.add(lockers);
+			CompletableFuture<Boolean> completion;
+			try (java.sql.Connection locker = lockers.getConnection()) {
+				// Branch 2 held elsewhere: the completion has written what comes before it and waits there.
+				locker.setAutoCommit(false);
+				try (java.sql.PreparedStatement lock = locker.prepareStatement("UPDATE " + tables().prefix
+						+ "branch SET attempts = attempts WHERE xid = ? AND branch_id = '2'")) {
+					lock.setString(1, xid);
+					assertThat(lock.executeUpdate()).isOne();
+				}
+				completion = CompletableFuture.supplyAsync(() -> store.branchesDone(xid, List.of("1", "2"),
+						BranchState.CONFIRMED, TransactionState.CONFIRMED, now));
+				Thread.sleep(300);
+				proxy.swallow();
+				Thread.sleep(200);
+				locker.rollback();
+			}
+			assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+				.isThrownBy(() -> completion.get(20, java.util.concurrent.TimeUnit.SECONDS))
+				.withCauseInstanceOf(org.springframework.dao.DataAccessException.class);
+			proxy.up();
+			// The dead session's locks are gone once its connection is: another writer gets the rows at once.
+			tables().admin().update("UPDATE " + tables().prefix + "transaction SET attempts = attempts WHERE xid = ?",
+					xid);
+			assertThat(store().branches(xid)).extracting(BranchRecord::state).containsOnly(BranchState.ENLISTED);
+			assertThat(state(xid)).isEqualTo(TransactionState.CONFIRMING);
+			assertThat(store.branchesDone(xid, List.of("1", "2"), BranchState.CONFIRMED, TransactionState.CONFIRMED,
+					now)).isTrue();
+			assertThat(state(xid)).isEqualTo(TransactionState.CONFIRMED);
+			assertThat(store().branches(xid)).extracting(BranchRecord::state).containsOnly(BranchState.CONFIRMED);
+		}
+	}
+
+	/** Holds the transaction row until {@code locker} rolls back, as another writer of it would. */
+	private void lockTransactionRow(java.sql.Connection locker, String xid) throws java.sql.SQLException {
+		locker.setAutoCommit(false);
+		try (java.sql.PreparedStatement lock = locker.prepareStatement("UPDATE " + tables().prefix
+				+ "transaction SET attempts = attempts WHERE xid = ?")) {
+			lock.setString(1, xid);
+			assertThat(lock.executeUpdate()).isOne();
+		}
 	}
 
 	@Test
