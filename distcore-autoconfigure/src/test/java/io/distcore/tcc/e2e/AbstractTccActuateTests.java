@@ -149,6 +149,11 @@ abstract class AbstractTccActuateTests {
 		assertThat((String) JsonPath.read(health.body(), "$.status")).isEqualTo("DEGRADED");
 		assertThat((Integer) JsonPath.read(health.body(), "$.details.needsPerson")).isEqualTo(1);
 		assertThat((List<String>) JsonPath.read(health.body(), "$.details.needsPersonXids")).containsExactly(xid);
+		// A status outside Boot's order shows on the component and leaves the aggregate to the others.
+		Http.Response overall = get("/health");
+		assertThat(overall.status()).isEqualTo(200);
+		assertThat((String) JsonPath.read(overall.body(), "$.status")).isEqualTo("UP");
+		assertThat((String) JsonPath.read(overall.body(), "$.components.tcc.status")).isEqualTo("DEGRADED");
 		Http.Response one = get("/tcc/" + xid);
 		assertThat((String) JsonPath.read(one.body(), "$.transaction.lastError")).contains("injected confirm failure");
 		assertThat((List<Integer>) JsonPath.read(one.body(), "$.branches[?(@.transport == 'http')].attempts"))
