@@ -117,6 +117,22 @@ class IdsEndpointTests {
 	}
 
 	@Test
+	void segmentIdsAreDescribedButNotDecoded() {
+		try (ConfigurableApplicationContext context = start("distcore.id.generator=jdbc",
+				"distcore.id.jdbc.table-name=" + this.table + "_segment")) {
+			Http.Response ids = Http.get(actuator(context) + "/ids");
+			assertThat(ids.status()).isEqualTo(200);
+			assertThat((String) JsonPath.read(ids.body(), "$.generator")).isEqualTo("segment");
+			assertThat(ids.body()).doesNotContain("\"layout\":{");
+			long id = context.getBean(IdGenerator.class).nextId();
+			Http.Response decoded = Http.get(actuator(context) + "/ids/" + id);
+			assertThat(decoded.status()).isEqualTo(400);
+			assertThat(decoded.contentType()).startsWith("application/problem+json");
+			assertThat((String) JsonPath.read(decoded.body(), "$.detail")).contains("Only snowflake ids");
+		}
+	}
+
+	@Test
 	void endpointIsAbsentWhenNotExposed() {
 		try (ConfigurableApplicationContext context = start("distcore.id.snowflake.worker-id=1",
 				"management.endpoints.web.exposure.include=health")) {
