@@ -9,20 +9,26 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * Actuator endpoint for ids.
  */
 @AutoConfiguration(after = IdAutoConfiguration.class)
 @ConditionalOnBean(IdGenerator.class)
-@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint")
-@ConditionalOnAvailableEndpoint(IdsEndpoint.class)
 public final class IdActuateAutoConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean
-	IdsEndpoint idsEndpoint(IdGenerator generator) {
-		return new IdsEndpoint(generator);
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint")
+	@ConditionalOnAvailableEndpoint(IdsEndpoint.class)
+	static class EndpointConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		IdsEndpoint idsEndpoint(IdGenerator generator) {
+			return new IdsEndpoint(generator);
+		}
+
 	}
 
 }

@@ -1,11 +1,14 @@
 package io.distcore.tcc.autoconfigure;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 
 import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.tcc.actuate.TccAdminEndpoint;
 import io.distcore.tcc.actuate.TccEndpoint;
 import io.distcore.tcc.actuate.TccHealthIndicator;
+import io.distcore.tcc.coordinator.JdbcTccLogStore;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
@@ -14,7 +17,10 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,6 +61,27 @@ class TccActuateAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasSingleBean(TccAdminEndpoint.class));
 		this.runner.withPropertyValues("management.health.tcc.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(TccHealthIndicator.class));
+	}
+
+	@Test
+	void backsOffWithoutActuatorOrHealthClasses() {
+		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate.endpoint.web"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(TccEndpoint.class)
+				.hasSingleBean(TccHealthIndicator.class));
+		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.health.contributor"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(TccEndpoint.class)
+				.doesNotHaveBean(TccHealthIndicator.class));
+	}
+
+	@Test
+	void backsOffForTheApplicationsOwnBeans() {
+		this.runner.withBean("tccHealthIndicator", TccHealthIndicator.class,
+				() -> new TccHealthIndicator(new JdbcTccLogStore(new SimpleDriverDataSource(), "own_", Duration.ofSeconds(1),
+						() -> false), Clock.systemUTC(), Duration.ofMinutes(1), Status.DOWN, Duration.ofSeconds(1)))
+			.run((context) -> assertThat(context.getBean(TccHealthIndicator.class))
+				.isSameAs(context.getBean("tccHealthIndicator")));
 	}
 
 	@Test
