@@ -318,6 +318,24 @@ public final class LeasedWorkerId implements WorkerIdLease, AutoCloseable {
 	}
 
 	/**
+	 * Whether a slot was claimed, without claiming one: {@link #datacenterId()}, {@link #workerId()} and
+	 * {@link #slot()} answer once it is.
+	 * @return {@code true} after the first successful claim
+	 */
+	public boolean isClaimed() {
+		return this.identity != null;
+	}
+
+	/**
+	 * How long the lease stays valid without another successful renewal, judged in memory.
+	 * @return the time left, zero when it is not valid
+	 */
+	public Duration validFor() {
+		long left = this.validUntilNanos - System.nanoTime();
+		return (isValid() && left > 0) ? Duration.ofNanos(left) : Duration.ZERO;
+	}
+
+	/**
 	 * Name of the store the id is leased from.
 	 * @return the backend name, such as {@code redis}
 	 */

@@ -140,7 +140,7 @@ class TccCoordinatorConfiguration {
 		}
 	}
 
-	private static void requirePositive(String property, Duration value) {
+	static void requirePositive(String property, Duration value) {
 		if (value == null || value.isNegative() || value.isZero()) {
 			throw new InvalidConfigurationPropertyValueException(property, value, "must be positive");
 		}

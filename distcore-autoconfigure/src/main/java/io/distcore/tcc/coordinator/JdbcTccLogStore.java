@@ -436,6 +436,34 @@ public final class JdbcTccLogStore {
 	}
 
 	/**
+	 * Closes a transaction that needs a person once that person finished its branches by hand: it turns
+	 * {@link TransactionState#CONFIRMED} from {@link TransactionState#CONFIRM_FAILED}, or
+	 * {@link TransactionState#CANCELLED} from {@link TransactionState#CANCEL_FAILED}, and is never delivered
+	 * again. Its last error keeps the history, behind a note that it was resolved by hand.
+	 * @param xid global transaction id
+	 * @param now current time
+	 * @return whether the transaction was in one of the failed states
+	 */
+	public boolean resolve(String xid, Instant now) {
+		Optional<TransactionRecord> transaction = find(xid);
+		if (transaction.isEmpty()) {
+			return false;
+		}
+		TransactionState failed = transaction.get().state();
+		if (failed != TransactionState.CONFIRM_FAILED && failed != TransactionState.CANCEL_FAILED) {
+			return false;
+		}
+		TransactionState resolved = (failed == TransactionState.CONFIRM_FAILED) ? TransactionState.CONFIRMED
+				: TransactionState.CANCELLED;
+		String lastError = transaction.get().lastError();
+		String note = "resolved by hand at " + now + " (was " + failed + ")"
+				+ ((lastError != null) ? "; last error: " + lastError : "");
+		return update("UPDATE " + this.transactionTable + " SET state = ?, last_error = ?, finished_at = ?, "
+				+ "next_attempt_at = NULL WHERE xid = ? AND state = ?", resolved.name(), cut(note, MAX_ERROR_LENGTH),
+				now, xid, failed.name()) == 1;
+	}
+
+	/**
 	 * Deletes one batch of finished transactions (confirmed or cancelled, never the failed ones) with their
 	 * branches.
 	 * @param finishedBefore only transactions finished before this time
