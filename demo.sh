@@ -178,6 +178,17 @@ scenario() {
     [[ "$health" == *'"status":"UP"}' ]] || fail "/actuator/health on port $port is not UP: $health"
   done
   echo "Health: UP on ports $ORDER_PORT $INVENTORY_PORTS"
+  local stuck
+  stuck=$(curl -sf "$order/actuator/tcc?state=CONFIRM_FAILED,CANCEL_FAILED,TRYING,CONFIRMING,CANCELLING") \
+    || fail "GET /actuator/tcc on the order service failed"
+  [[ "$stuck" == *'"transactions":[]'* ]] || fail "transactions left unfinished or needing a person: $stuck"
+  echo "TCC log: every transaction finished, none needs a person (/actuator/tcc)"
+  echo
+  echo "Where to look while the services run (./demo.sh up):"
+  echo "  $order/actuator/tcc            transactions by state; /actuator/tcc/{xid} one with its branches"
+  echo "  $order/actuator/ids            id layout and worker lease; /actuator/ids/{id} decodes an order id"
+  echo "  http://127.0.0.1:$first_inventory/actuator/locks   locks held and waited for"
+  echo "  http://127.0.0.1:$first_inventory/actuator/health  health of locks, TCC and the database"
   echo
   echo "Result: $confirmed confirmed, $cancelled cancelled (expected 5 and 1)"
   [ "$confirmed" = 5 ] && [ "$cancelled" = 1 ] || fail "unexpected outcome"

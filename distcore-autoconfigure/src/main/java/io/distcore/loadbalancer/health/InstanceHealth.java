@@ -1,5 +1,6 @@
 package io.distcore.loadbalancer.health;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -77,6 +78,16 @@ public final class InstanceHealth {
 	 */
 	public int timesEjected() {
 		return this.timesEjected;
+	}
+
+	/**
+	 * How long the current ejection still lasts as scheduled; zero when the instance is not ejected (or its
+	 * ejection is over and ends at its service's next pick).
+	 * @param nanoTime the current time by {@link ServiceHealth#nanoTime()}
+	 */
+	public Duration ejectionLeft(long nanoTime) {
+		long until = this.ejectedUntil;
+		return (until == NOT_EJECTED) ? Duration.ZERO : Duration.ofNanos(Math.max(0, until - nanoTime));
 	}
 
 	ServiceHealth service() {

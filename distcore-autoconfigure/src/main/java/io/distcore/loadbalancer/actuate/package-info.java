@@ -1,0 +1,4 @@
+/**
+ * Actuator support for the load balancer: the {@code loadbalancer} endpoint and a health indicator.
+ */
+package io.distcore.loadbalancer.actuate;
