@@ -666,6 +666,9 @@ abstract class AbstractTccCoordinatorTests {
 							"//127.0.0.1:" + proxy.port() + "/"),
 					endpoint().username(), endpoint().password());
 			HikariDataSource one = proxied.dataSource(1);
+			// A connection attempt the pool started while the proxy swallowed lasts the driver's connect timeout
+			// (10 s on PostgreSQL) even once the proxy forwards again: the next borrow must outwait it.
+			one.setConnectionTimeout(30_000);
 			this.pools.add(one);
 			JdbcTccLogStore store = new JdbcTccLogStore(one, tables().prefix, Duration.ofSeconds(1), () -> false);
 			Instant now = this.clock.instant();
