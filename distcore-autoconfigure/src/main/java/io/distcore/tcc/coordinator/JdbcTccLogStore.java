@@ -175,22 +175,9 @@ public final class JdbcTccLogStore {
 	 * @param owner the initiating instance
 	 */
 	public void insertTransaction(String xid, String name, Instant now, Instant timeoutAt, String owner) {
-		String sql = "INSERT INTO " + this.transactionTable + " (xid, name, state, created_at, timeout_at, attempts, "
-				+ "owner, claim_until) VALUES (?, ?, ?, ?, ?, 0, ?, ?)";
-		Object[] args = { xid, cut(name, MAX_NAME_LENGTH), TransactionState.TRYING.name(), now, timeoutAt, owner,
-				timeoutAt };
-		ensureSchema();
-		if (this.jdbc.product() != DatabaseProduct.POSTGRESQL) {
-			update(sql, args);
-			return;
-		}
-		// Redoable: nothing is sent to a participant before the first branch row, whose synchronous commit flushes
-		// this row with it; lost before, the transaction had no branch, and its method fails on the first one.
-		inTransaction(true, (connection) -> {
-			try (PreparedStatement statement = prepare(connection, sql, args)) {
-				return statement.executeUpdate();
-			}
-		});
+		update("INSERT INTO " + this.transactionTable + " (xid, name, state, created_at, timeout_at, attempts, owner, "
+				+ "claim_until) VALUES (?, ?, ?, ?, ?, 0, ?, ?)", xid, cut(name, MAX_NAME_LENGTH),
+				TransactionState.TRYING.name(), now, timeoutAt, owner, timeoutAt);
 	}
 
 	/**
@@ -318,67 +305,48 @@ public final class JdbcTccLogStore {
 			return false;
 		}
 		ensureSchema();
-		return inTransaction(true, (connection) -> {
-			if (finished != null) {
-				// The transaction row first, before any branch row: two instances finishing the same transaction
-				// (one took it over) then queue on it. Otherwise each holds its branch rows while the finishing
-				// UPDATE, which on MariaDB's repeatable read locks the branch rows it reads, waits for the
-				// other's: a deadlock.
-				try (PreparedStatement statement = prepare(connection, "SELECT xid FROM " + this.transactionTable
-						+ " WHERE xid = ? FOR UPDATE", new Object[] { xid })) {
-					statement.executeQuery().close();
-				}
-			}
-			if (!branchIds.isEmpty()) {
-				List<Object> args = new ArrayList<>();
-				args.add(state.name());
-				args.add(xid);
-				args.addAll(branchIds);
-				args.add(BranchState.ENLISTED.name());
-				String in = String.join(", ", Collections.nCopies(branchIds.size(), "?"));
-				try (PreparedStatement statement = prepare(connection, "UPDATE " + this.branchTable
-						+ " SET state = ?, next_attempt_at = NULL WHERE xid = ? AND branch_id IN (" + in
-						+ ") AND state = ?", args.toArray())) {
-					statement.executeUpdate();
-				}
-			}
-			boolean done = false;
-			if (finished != null) {
-				TransactionState from = (finished == TransactionState.CONFIRMED) ? TransactionState.CONFIRMING
-						: TransactionState.CANCELLING;
-				try (PreparedStatement statement = prepare(connection, "UPDATE " + this.transactionTable
-						+ " SET state = ?, finished_at = ?, next_attempt_at = NULL, owner = NULL, claim_until = NULL "
-						+ "WHERE xid = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM " + this.branchTable
-						+ " b WHERE b.xid = ? AND b.state = ?)", new Object[] { finished.name(), now, xid,
-								from.name(), xid, BranchState.ENLISTED.name() })) {
-					done = statement.executeUpdate() == 1;
-				}
-			}
-			return done;
-		});
-	}
-
-	/**
-	 * Runs statements in one local transaction on a connection of the log, leaving it auto-committing again.
-	 * @param redoable whether recovery can redo what it writes should a crash lose it: on PostgreSQL such a
-	 * transaction commits without waiting for its WAL flush ({@code synchronous_commit} off for it alone). The
-	 * next synchronous commit, on any connection, flushes it along, since the WAL is one sequence; a crash before
-	 * that loses only what recovery redoes.
-	 */
-	private <T> T inTransaction(boolean redoable, ConnectionCallback<T> statements) {
 		return execute((connection) -> {
 			connection.setAutoCommit(false);
 			boolean committed = false;
 			try {
-				if (redoable && this.jdbc.product() == DatabaseProduct.POSTGRESQL) {
-					try (Statement statement = connection.createStatement()) {
-						statement.execute("SET LOCAL synchronous_commit TO OFF");
+				if (finished != null) {
+					// The transaction row first, before any branch row: two instances finishing the same transaction
+					// (one took it over) then queue on it. Otherwise each holds its branch rows while the finishing
+					// UPDATE, which on MariaDB's repeatable read locks the branch rows it reads, waits for the
+					// other's: a deadlock.
+					try (PreparedStatement statement = prepare(connection, "SELECT xid FROM " + this.transactionTable
+							+ " WHERE xid = ? FOR UPDATE", new Object[] { xid })) {
+						statement.executeQuery().close();
 					}
 				}
-				T result = statements.doInConnection(connection);
+				if (!branchIds.isEmpty()) {
+					List<Object> args = new ArrayList<>();
+					args.add(state.name());
+					args.add(xid);
+					args.addAll(branchIds);
+					args.add(BranchState.ENLISTED.name());
+					String in = String.join(", ", Collections.nCopies(branchIds.size(), "?"));
+					try (PreparedStatement statement = prepare(connection, "UPDATE " + this.branchTable
+							+ " SET state = ?, next_attempt_at = NULL WHERE xid = ? AND branch_id IN (" + in
+							+ ") AND state = ?", args.toArray())) {
+						statement.executeUpdate();
+					}
+				}
+				boolean done = false;
+				if (finished != null) {
+					TransactionState from = (finished == TransactionState.CONFIRMED) ? TransactionState.CONFIRMING
+							: TransactionState.CANCELLING;
+					try (PreparedStatement statement = prepare(connection, "UPDATE " + this.transactionTable
+							+ " SET state = ?, finished_at = ?, next_attempt_at = NULL, owner = NULL, claim_until = NULL "
+							+ "WHERE xid = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM " + this.branchTable
+							+ " b WHERE b.xid = ? AND b.state = ?)", new Object[] { finished.name(), now, xid,
+									from.name(), xid, BranchState.ENLISTED.name() })) {
+						done = statement.executeUpdate() == 1;
+					}
+				}
 				connection.commit();
 				committed = true;
-				return result;
+				return done;
 			}
 			finally {
 				if (!committed) {
