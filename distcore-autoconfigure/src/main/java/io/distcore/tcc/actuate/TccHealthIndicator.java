@@ -7,11 +7,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.distcore.tcc.coordinator.JdbcTccLogStore;
 import io.distcore.tcc.coordinator.TransactionRecord;
@@ -58,6 +59,9 @@ public class TccHealthIndicator extends AbstractHealthIndicator implements Dispo
 
 	private final ThreadPoolExecutor reader;
 
+	/** Whether a read runs: set when a check hands one over, cleared when it ends, answered in time or not. */
+	private final AtomicBoolean busy = new AtomicBoolean();
+
 	/**
 	 * @param store the coordinator's log
 	 * @param clock the coordinator's clock
@@ -78,7 +82,10 @@ public class TccHealthIndicator extends AbstractHealthIndicator implements Dispo
 		this.stuckAfter = stuckAfter;
 		this.attention = attention;
 		this.timeout = timeout;
-		this.reader = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new SynchronousQueue<>(), (task) -> {
+		// Queued, not rejected: whether a read still runs is the busy flag's to say. A pool that refuses what its
+		// one thread cannot take at once also refused checks that came right after a finished one, before its
+		// thread was back waiting for work.
+		this.reader = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), (task) -> {
 			Thread thread = new Thread(task, "distcore-tcc-health");
 			thread.setDaemon(true);
 			return thread;
@@ -105,14 +112,25 @@ public class TccHealthIndicator extends AbstractHealthIndicator implements Dispo
 	}
 
 	private Backlog read() throws Exception {
-		Future<Backlog> answer;
-		try {
-			answer = this.reader.submit(() -> new Backlog(this.store.list(NEEDS_PERSON, null, COUNTED),
-					this.store.list(UNFINISHED, this.clock.instant().minus(this.stuckAfter), COUNTED)));
-		}
-		catch (RejectedExecutionException ex) {
+		if (!this.busy.compareAndSet(false, true)) {
 			throw new IllegalStateException("The previous check of the coordinator's log " + this.store
 					+ " has not answered yet");
+		}
+		Future<Backlog> answer;
+		try {
+			answer = this.reader.submit(() -> {
+				try {
+					return new Backlog(this.store.list(NEEDS_PERSON, null, COUNTED),
+							this.store.list(UNFINISHED, this.clock.instant().minus(this.stuckAfter), COUNTED));
+				}
+				finally {
+					this.busy.set(false);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			this.busy.set(false);
+			throw new IllegalStateException("The health check of the coordinator's log " + this.store + " is closed");
 		}
 		try {
 			return answer.get(this.timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -26,6 +26,29 @@ class TccHealthIndicatorTests {
 
 	private final String prefix = "tcch_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
 
+	/** One check right after another, as a load balancer's probes and a dashboard make them. */
+	@Test
+	void checksOneAfterAnotherOnAHealthyLogAreAllUp() throws Exception {
+		JdbcEndpoint postgres = TestServices.postgres();
+		try (HikariDataSource dataSource = postgres.dataSource(2)) {
+			JdbcTccLogStore store = new JdbcTccLogStore(dataSource, this.prefix, Duration.ofSeconds(5), () -> true);
+			TccHealthIndicator indicator = new TccHealthIndicator(store, Clock.systemUTC(), Duration.ofMinutes(10),
+					new Status("DEGRADED"), Duration.ofSeconds(10));
+			try {
+				for (int i = 0; i < 300; i++) {
+					Health health = indicator.health();
+					assertThat(health.getStatus()).as("check %d: %s", i, health.getDetails()).isEqualTo(Status.UP);
+				}
+			}
+			finally {
+				indicator.destroy();
+				JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+				jdbc.execute("drop table if exists " + this.prefix + "branch");
+				jdbc.execute("drop table if exists " + this.prefix + "transaction");
+			}
+		}
+	}
+
 	@Test
 	void aLogThatHangsIsDownWithinTheTimeoutAndChecksDoNotPileUp() throws Exception {
 		JdbcEndpoint postgres = TestServices.postgres();
