@@ -12,6 +12,8 @@ import java.util.function.Predicate;
 import io.distcore.loadbalancer.health.InstanceHealth;
 import io.distcore.loadbalancer.health.PassiveHealthPolicy;
 import io.distcore.loadbalancer.health.ServiceHealth;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.util.Assert;
 
@@ -22,6 +24,8 @@ import org.springframework.util.Assert;
  * and in-flight counts.
  */
 public final class ServiceBalancer {
+
+	private static final Log logger = LogFactory.getLog(ServiceBalancer.class);
 
 	private static final Predicate<Endpoint> ANY = (endpoint) -> true;
 
@@ -38,6 +42,8 @@ public final class ServiceBalancer {
 	private final Set<Integer> failureStatuses;
 
 	private volatile Membership membership;
+
+	private volatile LoadBalancerListener listener = LoadBalancerListener.NONE;
 
 	// Endpoints that left while requests were in flight on them: an instance that comes back continues their count,
 	// so that the completions of those requests still match. Guarded by this; dropped once drained.
@@ -203,7 +209,22 @@ public final class ServiceBalancer {
 			throw new NoAvailableInstanceException(this.serviceId, "Every instance of '" + this.serviceId
 					+ "' was tried already (" + membership.endpoints.size() + " instance(s))");
 		}
-		return new Exchange(this, endpoint);
+		Exchange exchange = new Exchange(this, endpoint);
+		try {
+			this.listener.chosen(this.serviceId, endpoint.instance(), !tried.isEmpty());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Load balancer listener " + this.listener + " failed; ignored", ex);
+		}
+		return exchange;
+	}
+
+	/**
+	 * Sets who is told of the picks and ejections of this service.
+	 * @param listener the listener, {@link LoadBalancerListener#NONE} for nobody
+	 */
+	public void setListener(LoadBalancerListener listener) {
+		this.listener = (listener != null) ? listener : LoadBalancerListener.NONE;
 	}
 
 	private Endpoint select(String hashKey) {
@@ -232,7 +253,14 @@ public final class ServiceBalancer {
 
 	void record(Endpoint endpoint, boolean failure) {
 		if (failure) {
-			this.health.recordFailure(endpoint.health(), this.health.nanoTime());
+			if (this.health.recordFailure(endpoint.health(), this.health.nanoTime())) {
+				try {
+					this.listener.ejected(this.serviceId, endpoint.instance());
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Load balancer listener " + this.listener + " failed; ignored", ex);
+				}
+			}
 		}
 		else {
 			this.health.recordSuccess(endpoint.health());

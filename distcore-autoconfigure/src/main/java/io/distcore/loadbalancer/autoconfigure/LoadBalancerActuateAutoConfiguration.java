@@ -3,6 +3,7 @@ package io.distcore.loadbalancer.autoconfigure;
 import io.distcore.loadbalancer.LoadBalancer;
 import io.distcore.loadbalancer.actuate.LoadBalancerEndpoint;
 import io.distcore.loadbalancer.actuate.LoadBalancerHealthIndicator;
+import io.distcore.loadbalancer.actuate.LoadBalancerMetrics;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -15,7 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Actuator endpoint and health indicator for the load balancer.
+ * Actuator endpoint, health indicator and Micrometer meters for the load balancer.
  */
 @AutoConfiguration(after = LoadBalancerAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "distcore.loadbalancer.enabled", matchIfMissing = true)
@@ -31,6 +32,21 @@ public final class LoadBalancerActuateAutoConfiguration {
 		@ConditionalOnMissingBean
 		LoadBalancerEndpoint loadBalancerEndpoint(LoadBalancer loadBalancer) {
 			return new LoadBalancerEndpoint(loadBalancer);
+		}
+
+	}
+
+	/** Meters hang off the balancers' listener, so the balancer itself depends on no metrics library. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		LoadBalancerMetrics loadBalancerMetrics(LoadBalancer loadBalancer) {
+			LoadBalancerMetrics metrics = new LoadBalancerMetrics();
+			loadBalancer.serviceIds().forEach((serviceId) -> loadBalancer.service(serviceId).setListener(metrics));
+			return metrics;
 		}
 
 	}

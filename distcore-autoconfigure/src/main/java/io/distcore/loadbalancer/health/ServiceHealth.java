@@ -152,15 +152,16 @@ public final class ServiceHealth {
 	/**
 	 * Records a failed exchange (connect error, timeout or a failure status); a failure that completes a run of
 	 * {@code consecutiveFailures} ejects the instance if it is a member, not ejected yet, and the cap allows.
+	 * @return whether this failure ejected the instance
 	 */
-	public void recordFailure(InstanceHealth instance, long nanoTime) {
+	public boolean recordFailure(InstanceHealth instance, long nanoTime) {
 		int threshold = this.policy.consecutiveFailures();
 		if (threshold == 0 || instance.failureCounter().incrementAndGet() < threshold || instance.isEjected()) {
-			return;
+			return false;
 		}
 		synchronized (this) {
 			if (!instance.member || instance.isEjected() || this.ejected >= maxEjected()) {
-				return;
+				return false;
 			}
 			long base = this.policy.baseEjectionTime().toNanos();
 			int times = decayedTimesEjected(instance, nanoTime, base) + 1;
@@ -173,6 +174,7 @@ public final class ServiceHealth {
 			}
 			instance.eject(until, times);
 			this.ejected = earliestEnd(this.ejected, until);
+			return true;
 		}
 	}
 

@@ -10,6 +10,8 @@ import io.distcore.loadbalancer.LoadBalancer;
 import io.distcore.loadbalancer.ServiceBalancer;
 import io.distcore.loadbalancer.ServiceInstance;
 import io.distcore.test.Http;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -62,6 +64,36 @@ class LoadBalancerEndpointTests {
 			assertThat((String) JsonPath.read(Http.get(base + "/health").body(), "$.status")).isEqualTo("UP");
 
 			assertThat(Http.get(base + "/loadbalancer/nothing-by-that-name").status()).isEqualTo(404);
+		}
+	}
+
+	@Test
+	void picksRetriesAndEjectionsAreCountedPerInstance() {
+		try (ConfigurableApplicationContext context = start()) {
+			// Boot's metrics auto-configuration binds every MeterBinder bean; this test has none of it.
+			MeterRegistry meters = new SimpleMeterRegistry();
+			context.getBean(LoadBalancerMetrics.class).bindTo(meters);
+			ServiceBalancer inventory = context.getBean(LoadBalancer.class).service("inventory");
+			Exchange first = inventory.start(null, Set.of());
+			first.failed();
+			Exchange retry = inventory.start(null, Set.of(first.instance()));
+			retry.failed();
+			String firstUrl = LoadBalancerEndpoint.withoutUserInfo(first.instance().uri());
+			String retryUrl = LoadBalancerEndpoint.withoutUserInfo(retry.instance().uri());
+			assertThat(firstUrl).isNotEqualTo(retryUrl).doesNotContain("s3cret");
+			assertThat(meters.get("distcore.loadbalancer.choices")
+				.tags("service", "inventory", "instance", firstUrl, "retry", "false")
+				.counter()
+				.count()).isEqualTo(1);
+			assertThat(meters.get("distcore.loadbalancer.choices")
+				.tags("service", "inventory", "instance", retryUrl, "retry", "true")
+				.counter()
+				.count()).isEqualTo(1);
+			// One failure in a row ejects (consecutive-failures=1): both instances are out, each counted once.
+			assertThat(meters.get("distcore.loadbalancer.ejections").tags("service", "inventory").counters())
+				.hasSize(2)
+				.allSatisfy((counter) -> assertThat(counter.count()).isEqualTo(1));
+			assertThat(meters.find("distcore.loadbalancer.ejections").tags("service", "payments").counter()).isNull();
 		}
 	}
 
