@@ -47,6 +47,8 @@ public final class TccMetrics implements TccListener, MeterBinder, DisposableBea
 
 	static final long REFRESH_SECONDS = 10;
 
+	private final long refreshNanos;
+
 	private static final Set<TransactionState> IN_DOUBT = EnumSet.of(TransactionState.CONFIRMING,
 			TransactionState.CANCELLING);
 
@@ -74,7 +76,13 @@ public final class TccMetrics implements TccListener, MeterBinder, DisposableBea
 	 * @param store the coordinator's log, read by the gauges
 	 */
 	public TccMetrics(JdbcTccLogStore store) {
+		this(store, Duration.ofSeconds(REFRESH_SECONDS));
+	}
+
+	/** For tests that must see reads within milliseconds. */
+	TccMetrics(JdbcTccLogStore store, Duration refreshEvery) {
 		this.store = store;
+		this.refreshNanos = refreshEvery.toNanos();
 		this.reader = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1), (task) -> {
 			Thread thread = new Thread(task, "distcore-tcc-metrics");
 			thread.setDaemon(true);
@@ -127,7 +135,7 @@ public final class TccMetrics implements TccListener, MeterBinder, DisposableBea
 
 	private double read(boolean inDoubt) {
 		long now = System.nanoTime();
-		if ((!this.readOnce || now - this.lastRead >= TimeUnit.SECONDS.toNanos(REFRESH_SECONDS))
+		if ((!this.readOnce || now - this.lastRead >= this.refreshNanos)
 				&& this.reading.compareAndSet(false, true)) {
 			this.readOnce = true;
 			this.lastRead = now;

@@ -149,6 +149,34 @@ class TccMetricsH2Tests {
 		assertThat(transactions("confirmed")).as("later listeners are still told").isEqualTo(1);
 	}
 
+	@Test
+	void gaugesReadTheLogAtMostEveryTenSeconds() throws Throwable {
+		assertThat(gauge("distcore.tcc.in.doubt")).isZero();
+		this.participant.failAlways(true);
+		run(coordinator(this.metrics), null);
+		Thread.sleep(1000);
+		assertThat(this.registry.get("distcore.tcc.in.doubt").gauge().value()).as("cached").isZero();
+	}
+
+	@Test
+	void failedReadKeepsTheLastValue() throws Throwable {
+		this.metrics.destroy();
+		this.registry.clear();
+		this.metrics = new TccMetrics(new JdbcTccLogStore(this.pool, this.tables.prefix, Duration.ofSeconds(5),
+				() -> false), Duration.ZERO);
+		this.metrics.bindTo(this.registry);
+		this.participant.failAlways(true);
+		run(coordinator(this.metrics), null);
+		assertThat(gauge("distcore.tcc.in.doubt")).isEqualTo(1);
+		this.tables.admin().execute("DROP TABLE " + this.tables.prefix + "branch");
+		this.tables.admin().execute("DROP TABLE " + this.tables.prefix + "transaction");
+		Gauge gauge = this.registry.get("distcore.tcc.in.doubt").gauge();
+		for (int i = 0; i < 20; i++) {
+			assertThat(gauge.value()).isEqualTo(1);
+			Thread.sleep(50);
+		}
+	}
+
 	/** The gauge reads the log on its own thread: the first reads give the value before the read. */
 	private double gauge(String name) throws InterruptedException {
 		Gauge gauge = this.registry.get(name).gauge();
