@@ -5,6 +5,7 @@ import java.time.Clock;
 import io.distcore.tcc.actuate.TccAdminEndpoint;
 import io.distcore.tcc.actuate.TccEndpoint;
 import io.distcore.tcc.actuate.TccHealthIndicator;
+import io.distcore.tcc.actuate.TccMetrics;
 import io.distcore.tcc.coordinator.JdbcTccLogStore;
 import io.distcore.tcc.coordinator.TccCoordinator;
 
@@ -44,6 +45,19 @@ public final class TccActuateAutoConfiguration {
 		@ConditionalOnAvailableEndpoint(TccAdminEndpoint.class)
 		TccAdminEndpoint tccAdminEndpoint(JdbcTccLogStore store) {
 			return new TccAdminEndpoint(store, Clock.systemUTC());
+		}
+
+	}
+
+	/** A listener of the coordinator: the coordinator takes every TccListener bean when it is created. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		TccMetrics tccMetrics(JdbcTccLogStore store) {
+			return new TccMetrics(store);
 		}
 
 	}

@@ -8,6 +8,7 @@ import javax.sql.DataSource;
 import io.distcore.support.InitializeSchema;
 import io.distcore.support.InstanceId;
 import io.distcore.tcc.BranchTransport;
+import io.distcore.tcc.TccListener;
 import io.distcore.tcc.TccParticipant;
 import io.distcore.tcc.aop.TccTransactionAspect;
 import io.distcore.tcc.coordinator.JdbcTccLogStore;
@@ -89,7 +90,7 @@ class TccCoordinatorConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	TccCoordinator tccCoordinator(JdbcTccLogStore store, ObjectProvider<BranchTransport> transports,
-			ObjectProvider<InstanceId> instanceId, TccProperties properties) {
+			ObjectProvider<InstanceId> instanceId, ObjectProvider<TccListener> listeners, TccProperties properties) {
 		validate(properties);
 		TccProperties.Retry retry = properties.getRetry();
 		RetryBackoff backoff = new RetryBackoff(retry.getInitialInterval(), retry.getMultiplier(),
@@ -98,7 +99,7 @@ class TccCoordinatorConfiguration {
 				properties.getMaxRetryTime(), backoff, properties.getRecovery().getBatchSize());
 		String owner = instanceId.getIfAvailable(InstanceId::generate).value();
 		return new TccCoordinator(store, () -> transports.orderedStream().toList(), Clock.systemUTC(), owner,
-				settings);
+				settings, listeners.orderedStream().toList());
 	}
 
 	@Bean

@@ -18,6 +18,7 @@ import io.distcore.tcc.BranchTransport;
 import io.distcore.tcc.Phase;
 import io.distcore.tcc.TccBinding;
 import io.distcore.tcc.TccException;
+import io.distcore.tcc.TccListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -52,6 +53,8 @@ public final class TccCoordinator {
 
 	private final Settings settings;
 
+	private final List<TccListener> listeners;
+
 	/** Transactions this instance works on right now: recovery here leaves them alone. */
 	private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +67,20 @@ public final class TccCoordinator {
 	 */
 	public TccCoordinator(JdbcTccLogStore store, Supplier<? extends Iterable<BranchTransport>> transports, Clock clock,
 			String owner, Settings settings) {
+		this(store, transports, clock, owner, settings, List.of());
+	}
+
+	/**
+	 * @param store the log
+	 * @param transports the transports, looked up at each phase two
+	 * @param clock the one clock of every timestamp in the log
+	 * @param owner this instance's id in claims
+	 * @param settings timings
+	 * @param listeners told of outcomes, retries and recovery runs
+	 */
+	public TccCoordinator(JdbcTccLogStore store, Supplier<? extends Iterable<BranchTransport>> transports, Clock clock,
+			String owner, Settings settings, List<TccListener> listeners) {
+		Assert.notNull(listeners, "listeners must not be null");
 		Assert.notNull(store, "store must not be null");
 		Assert.notNull(transports, "transports must not be null");
 		Assert.notNull(clock, "clock must not be null");
@@ -74,6 +91,7 @@ public final class TccCoordinator {
 		this.clock = clock;
 		this.owner = owner;
 		this.settings = settings;
+		this.listeners = List.copyOf(listeners);
 	}
 
 	/**
@@ -200,6 +218,8 @@ public final class TccCoordinator {
 				}
 			}
 		}
+		int count = worked;
+		tell((listener) -> listener.recoveryRan(count));
 		return worked;
 	}
 
@@ -293,8 +313,13 @@ public final class TccCoordinator {
 		}
 		if (nextAttempt == null) {
 			// False when a branch was enlisted meanwhile: another round delivers it.
-			return this.store.branchesDone(xid, done, doneState,
-					confirm ? TransactionState.CONFIRMED : TransactionState.CANCELLED, this.clock.instant());
+			Instant end = this.clock.instant();
+			boolean finished = this.store.branchesDone(xid, done, doneState,
+					confirm ? TransactionState.CONFIRMED : TransactionState.CANCELLED, end);
+			if (finished) {
+				finished(transaction, confirm ? TccListener.Outcome.CONFIRMED : TccListener.Outcome.CANCELLED, end);
+			}
+			return finished;
 		}
 		this.store.branchesDone(xid, done, doneState, null, this.clock.instant());
 		Instant at = this.clock.instant();
@@ -302,6 +327,7 @@ public final class TccCoordinator {
 		if (!at.isBefore(decidedAt.plus(this.settings.maxRetryTime()))) {
 			TransactionState failed = confirm ? TransactionState.CONFIRM_FAILED : TransactionState.CANCEL_FAILED;
 			this.store.giveUp(xid, failed, lastError, at);
+			finished(transaction, confirm ? TccListener.Outcome.CONFIRM_FAILED : TccListener.Outcome.CANCEL_FAILED, at);
 			logger.error("Global transaction " + xid + " ('" + transaction.name() + "') is " + failed + " after "
 					+ this.settings.maxRetryTime() + " of retries and needs a person; last error: " + lastError);
 		}
@@ -310,6 +336,7 @@ public final class TccCoordinator {
 			if (lastError != null) {
 				logger.warn("Phase two of global transaction " + xid + " is retried at " + nextAttempt + ": "
 						+ lastError);
+				tell((listener) -> listener.phaseTwoRetried(transaction.name()));
 			}
 		}
 		return true;
@@ -337,6 +364,23 @@ public final class TccCoordinator {
 			byKind.putIfAbsent(transport.kind(), transport);
 		}
 		return byKind;
+	}
+
+	private void finished(TransactionRecord transaction, TccListener.Outcome outcome, Instant end) {
+		Duration duration = Duration.between(transaction.createdAt(), end);
+		tell((listener) -> listener.finished(transaction.name(), outcome, duration));
+	}
+
+	/** A listener's failure is its own: the transaction goes on as if it had not been told. */
+	private void tell(java.util.function.Consumer<TccListener> event) {
+		for (TccListener listener : this.listeners) {
+			try {
+				event.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("TccListener " + listener + " failed; the transaction is not affected", ex);
+			}
+		}
 	}
 
 	private static Instant earlier(Instant current, Instant candidate) {

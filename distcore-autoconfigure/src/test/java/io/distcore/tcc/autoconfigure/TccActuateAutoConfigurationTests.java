@@ -8,6 +8,10 @@ import io.distcore.autoconfigure.DistcoreAutoConfiguration;
 import io.distcore.tcc.actuate.TccAdminEndpoint;
 import io.distcore.tcc.actuate.TccEndpoint;
 import io.distcore.tcc.actuate.TccHealthIndicator;
+import io.distcore.tcc.actuate.TccMetrics;
+import io.distcore.tcc.coordinator.TccCoordinator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.distcore.tcc.coordinator.JdbcTccLogStore;
 import org.junit.jupiter.api.Test;
 
@@ -95,6 +99,27 @@ class TccActuateAutoConfigurationTests {
 			.getFailure()
 			.rootCause()
 			.hasMessageContaining("distcore.tcc.health.status"));
+	}
+
+	@Test
+	void metricsListenToTheCoordinatorWithMicrometer() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(TccMetrics.class);
+			MeterRegistry registry = new SimpleMeterRegistry();
+			context.getBean(TccMetrics.class).bindTo(registry);
+			context.getBean(TccCoordinator.class).execute("wired", Duration.ofSeconds(10), () -> "done");
+			assertThat(registry.get("distcore.tcc.transactions").tags("name", "wired", "outcome", "confirmed")
+				.counter()
+				.count()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void noMetricsWithoutMicrometer() {
+		this.runner.withClassLoader(new FilteredClassLoader("io.micrometer"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(TccCoordinator.class)
+				.doesNotHaveBean(TccMetrics.class));
 	}
 
 }
