@@ -49,7 +49,12 @@ final class LockBackendSelector {
 			return warnIfLocal(chosen);
 		}
 		String chosen;
-		if (available.containsKey("redis") && redis.isPresent()) {
+		// Its nodes exist for locks alone (the backend is registered only when they are set): a clearer wish than
+		// a Redis the application may have for its cache.
+		if (available.containsKey("redlock")) {
+			chosen = "redlock";
+		}
+		else if (available.containsKey("redis") && redis.isPresent()) {
 			chosen = "redis";
 		}
 		else if (available.containsKey("zookeeper") && environment.containsProperty("distcore.zookeeper.connect-string")) {

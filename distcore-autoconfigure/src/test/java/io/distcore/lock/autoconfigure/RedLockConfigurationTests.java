@@ -35,6 +35,15 @@ class RedLockConfigurationTests {
 		});
 	}
 
+	/** Nodes are set for locks alone, so they say what the user meant more surely than a Redis for caching. */
+	@Test
+	void nodesAloneMakeRedLockTheDetectedBackendEvenWithARedisConfigured() {
+		this.contextRunner.withPropertyValues(NODES, "spring.data.redis.host=127.0.0.1").run((context) -> {
+			assertThat(context).hasNotFailed().hasSingleBean(RedLockBackend.class);
+			assertThat(context.getBean(LockRegistry.class).defaultBackend()).isEqualTo("redlock");
+		});
+	}
+
 	@Test
 	void indexedNodesEnableTheBackend() {
 		List<RedisEndpoint> endpoints = TestServices.redlockNodes();
