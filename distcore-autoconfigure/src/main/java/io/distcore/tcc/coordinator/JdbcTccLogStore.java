@@ -419,20 +419,23 @@ public final class JdbcTccLogStore {
 	 * {@link TransactionState#CANCEL_FAILED}
 	 */
 	public boolean reopen(String xid, Instant now) {
-		Optional<TransactionRecord> transaction = find(xid);
+		Optional<TransactionRecord> transaction = needingAPerson(xid);
 		if (transaction.isEmpty()) {
 			return false;
 		}
 		TransactionState failed = transaction.get().state();
-		if (failed != TransactionState.CONFIRM_FAILED && failed != TransactionState.CANCEL_FAILED) {
-			return false;
-		}
 		TransactionState retried = (failed == TransactionState.CONFIRM_FAILED) ? TransactionState.CONFIRMING
 				: TransactionState.CANCELLING;
 		update("UPDATE " + this.branchTable + " SET next_attempt_at = NULL WHERE xid = ? AND state = ?", xid,
 				BranchState.ENLISTED.name());
 		return update("UPDATE " + this.transactionTable + " SET state = ?, decided_at = ?, next_attempt_at = ?, "
 				+ "finished_at = NULL WHERE xid = ? AND state = ?", retried.name(), now, now, xid, failed.name()) == 1;
+	}
+
+	/** The transaction if it is {@code CONFIRM_FAILED} or {@code CANCEL_FAILED}, else empty. */
+	private Optional<TransactionRecord> needingAPerson(String xid) {
+		return find(xid).filter((transaction) -> transaction.state() == TransactionState.CONFIRM_FAILED
+				|| transaction.state() == TransactionState.CANCEL_FAILED);
 	}
 
 	/**
@@ -445,14 +448,11 @@ public final class JdbcTccLogStore {
 	 * @return whether the transaction was in one of the failed states
 	 */
 	public boolean resolve(String xid, Instant now) {
-		Optional<TransactionRecord> transaction = find(xid);
+		Optional<TransactionRecord> transaction = needingAPerson(xid);
 		if (transaction.isEmpty()) {
 			return false;
 		}
 		TransactionState failed = transaction.get().state();
-		if (failed != TransactionState.CONFIRM_FAILED && failed != TransactionState.CANCEL_FAILED) {
-			return false;
-		}
 		TransactionState resolved = (failed == TransactionState.CONFIRM_FAILED) ? TransactionState.CONFIRMED
 				: TransactionState.CANCELLED;
 		String lastError = transaction.get().lastError();
